@@ -1,0 +1,4 @@
+import { render } from 'preact';
+import './styles.css';
+
+render(<p>BP Tracker</p>, document.getElementById('app')!);
