@@ -1,0 +1,82 @@
+// Import and export: download links (CSV, Excel, PDF, FHIR, full archive)
+// and a spreadsheet import with a dry run first.
+import { useState } from 'preact/hooks';
+import { api } from '../api';
+import type { ImportResult } from '../types';
+import { FormError, PageTitle, SelectField, Status } from '../ui';
+
+export default function Data({ pid }: { pid: string }) {
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [order, setOrder] = useState('dmy');
+  const [tz, setTz] = useState(() => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+  const [result, setResult] = useState<ImportResult | null>(null);
+  const [imported, setImported] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState('');
+  const f = from ? new Date(`${from}T00:00:00`).toISOString() : undefined;
+  const t = to ? new Date(`${to}T23:59:59`).toISOString() : undefined;
+
+  const run = async (dry: boolean) => {
+    if (!file) { setError(new Error('Choose a file first.')); return; }
+    setError(null);
+    setStatus(dry ? 'Checking the file…' : 'Importing…');
+    try {
+      const data = await file.arrayBuffer();
+      const r = await api.importFile(pid, { data, type: file.type || guessType(file.name) }, { dry_run: dry, date_order: order, tz });
+      setResult(r);
+      setImported(!dry);
+      setStatus(dry ? 'Checked. Nothing was imported yet.' : 'Import finished.');
+    } catch (err) {
+      setError(err);
+      setStatus('');
+    }
+  };
+
+  return (
+    <section>
+      <PageTitle>Import and export</PageTitle>
+      <h2>Export</h2>
+      <div class="grid-form">
+        <div class="field"><label for="ex-from">From (optional)</label><input id="ex-from" type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} /></div>
+        <div class="field"><label for="ex-to">To (optional)</label><input id="ex-to" type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} /></div>
+      </div>
+      <ul class="downloads">
+        <li><a href={api.exportURL(pid, 'xlsx', f, t)} download>Excel workbook (.xlsx)</a></li>
+        <li><a href={api.exportURL(pid, 'csv', f, t)} download>CSV (LibreOffice, Numbers)</a></li>
+        <li><a href={api.exportURL(pid, 'pdf', f, t)} download>PDF report for your doctor</a></li>
+        <li><a href={api.exportURL(pid, 'fhir', f, t)} download>FHIR R4 bundle (JSON)</a></li>
+        <li><a href={api.archiveURL(pid)} download>Everything (archive)</a></li>
+      </ul>
+      <h2>Import from a spreadsheet</h2>
+      <div class="field">
+        <label for="imp-file">File (CSV or Excel)</label>
+        <input id="imp-file" type="file" accept=".csv,.xlsx,.ods,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+          onChange={(e) => { setFile(e.currentTarget.files?.[0] ?? null); setResult(null); setImported(false); }} />
+      </div>
+      <SelectField label="Dates are written" value={order} onChange={setOrder} options={[['dmy', 'day/month/year'], ['mdy', 'month/day/year']]} />
+      <div class="field"><label for="imp-tz">Time zone of the times in the file</label><input id="imp-tz" value={tz} onInput={(e) => setTz(e.currentTarget.value)} /></div>
+      <div class="actions">
+        <button type="button" onClick={() => run(true)}>Check file</button>
+        <button type="button" class="primary" disabled={!result || imported} onClick={() => run(false)}>Import valid rows</button>
+      </div>
+      <Status text={status} />
+      <FormError error={error} />
+      {result && (
+        <div class="card">
+          <p>{imported ? `${result.imported ?? result.would_import ?? 0} readings imported` : `${result.would_import ?? 0} readings would be imported`}, {result.duplicates} duplicates skipped, {result.rejected.length} rows rejected.</p>
+          {result.rejected.length > 0 && (
+            <ul>{result.rejected.slice(0, 50).map((r) => <li key={r.row}>Row {r.row}: {r.reason}</li>)}</ul>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function guessType(name: string): string {
+  if (/\.xlsx$/i.test(name)) return 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  if (/\.ods$/i.test(name)) return 'application/vnd.oasis.opendocument.spreadsheet';
+  return 'text/csv';
+}
