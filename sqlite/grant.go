@@ -146,6 +146,11 @@ func (db *DB) UseInvitation(ctx context.Context, codeHash string, now time.Time,
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			var exists int
+			tx.QueryRow("SELECT count(*) FROM invitations WHERE code_hash = ?", codeHash).Scan(&exists)
+			if exists == 0 {
+				return notFound("invitation")
+			}
 			return bptracker.Errorf(bptracker.ECONFLICT, "this link was used already or has expired")
 		}
 		return appendAudit(tx, ev)

@@ -40,8 +40,14 @@ func (db *DB) FindSession(ctx context.Context, idHash string) (*bptracker.Sessio
 
 func (db *DB) TouchSession(ctx context.Context, idHash string, lastSeen time.Time) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec("UPDATE sessions SET last_seen = ? WHERE id_hash = ?", nanos(lastSeen), idHash)
-		return err
+		res, err := tx.Exec("UPDATE sessions SET last_seen = ? WHERE id_hash = ?", nanos(lastSeen), idHash)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFound("session")
+		}
+		return nil
 	})
 }
 

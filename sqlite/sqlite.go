@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bptracker/bptracker"
@@ -37,8 +38,10 @@ type DB struct {
 	w   *sql.DB // the single writer connection
 	r   *sql.DB // the reader pool
 	ops chan op
-	// done is closed when the writer goroutine has exited.
-	done chan struct{}
+	// quit asks the writer to finish; done is closed once it has.
+	quit      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 var _ bptracker.Store = (*DB)(nil)
@@ -74,17 +77,23 @@ func Open(path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	db := &DB{w: w, r: r, ops: make(chan op, maxBatch), done: make(chan struct{})}
+	db := &DB{w: w, r: r, ops: make(chan op, maxBatch), quit: make(chan struct{}), done: make(chan struct{})}
 	go db.writer()
 	return db, nil
 }
 
 // Close stops the writer after the queued writes and closes the database.
 func (db *DB) Close() error {
-	close(db.ops)
-	<-db.done
-	return errors.Join(db.r.Close(), db.w.Close())
+	var err error
+	db.closeOnce.Do(func() {
+		close(db.quit)
+		<-db.done
+		err = errors.Join(db.r.Close(), db.w.Close())
+	})
+	return err
 }
+
+var errClosed = errors.New("sqlite: the store is closed")
 
 // Checkpoint copies the WAL into the main database file, so a file copy of
 // it alone is complete.
@@ -150,23 +159,46 @@ func (db *DB) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	case db.ops <- o:
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-db.quit:
+		return errClosed
 	}
 	// Once queued, the write may commit: wait for the truth rather than
 	// report a cancellation that did not happen.
-	return <-o.res
+	select {
+	case err := <-o.res:
+		return err
+	case <-db.done:
+		select { // the writer may have answered just before it left
+		case err := <-o.res:
+			return err
+		default:
+			return errClosed
+		}
+	}
 }
 
 func (db *DB) writer() {
 	defer close(db.done)
-	for first := range db.ops {
+	for {
+		var first op
+		select {
+		case first = <-db.ops:
+		case <-db.quit:
+			// Finish what was queued before the close.
+			for {
+				select {
+				case o := <-db.ops:
+					db.runBatch([]op{o})
+				default:
+					return
+				}
+			}
+		}
 		batch := []op{first}
 	drain:
 		for len(batch) < maxBatch {
 			select {
-			case o, ok := <-db.ops:
-				if !ok {
-					break drain
-				}
+			case o := <-db.ops:
 				batch = append(batch, o)
 			default:
 				break drain
@@ -289,7 +321,7 @@ func decodeCursor(c string) (int64, string, error) {
 	if err == nil {
 		var n int64
 		s := string(b)
-		if i := strings.IndexByte(s, ':'); i > 0 {
+		if i := strings.IndexByte(s, ':'); i > 0 && i < len(s)-1 {
 			if _, err := fmt.Sscan(s[:i], &n); err == nil {
 				return n, s[i+1:], nil
 			}

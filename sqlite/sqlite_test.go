@@ -11,6 +11,7 @@ import (
 
 	"github.com/bptracker/bptracker"
 	"github.com/bptracker/bptracker/sqlite"
+	"github.com/bptracker/bptracker/storetest"
 )
 
 // MustOpenDB opens a fresh database in a temporary directory.
@@ -91,4 +92,8 @@ func TestAuditAppendOnly(t *testing.T) {
 			t.Fatalf("%s succeeded, want the trigger to refuse it", q)
 		}
 	}
+}
+
+func TestConformance(t *testing.T) {
+	storetest.RunConformance(t, func(t *testing.T) bptracker.Store { return MustOpenDB(t) })
 }

@@ -42,7 +42,14 @@ func (db *DB) FindUserByEmailIndex(ctx context.Context, idx string) (*bptracker.
 }
 
 func (db *DB) FindUsers(ctx context.Context, f bptracker.UserFilter) ([]*bptracker.UserRecord, string, error) {
-	q, args := "SELECT "+userCols+" FROM users WHERE id > ?", []any{f.Cursor}
+	after := ""
+	if f.Cursor != "" {
+		var err error
+		if _, after, err = decodeCursor(f.Cursor); err != nil {
+			return nil, "", err
+		}
+	}
+	q, args := "SELECT "+userCols+" FROM users WHERE id > ?", []any{after}
 	if f.Role != "" {
 		q, args = q+" AND role = ?", append(args, string(f.Role))
 	}
@@ -65,7 +72,7 @@ func (db *DB) FindUsers(ctx context.Context, f bptracker.UserFilter) ([]*bptrack
 	}
 	next := ""
 	if len(out) > n {
-		out, next = out[:n], out[n-1].ID
+		out, next = out[:n], encodeCursor(0, out[n-1].ID)
 	}
 	return out, next, rows.Err()
 }
