@@ -1,0 +1,27 @@
+package infra
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// Build adds the stacks the app's context asks for to app and checks them
+// with the cdk-nag HIPAA Security pack. With the feature flag
+// @aws-cdk/core:annotationsInValidationReport (cdk.json), any unsuppressed
+// finding fails the synth.
+func Build(app awscdk.App) (*Stack, error) {
+	cfg, err := ConfigFromContext(app)
+	if err != nil {
+		return nil, err
+	}
+	s, err := NewStack(app, StackName(cfg.Profile), cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Hardened() {
+		NewEdgeStack(app)
+	}
+	awscdk.Aspects_Of(app).Add(cdknag.NewHIPAASecurityChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	return s, nil
+}
