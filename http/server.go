@@ -60,7 +60,7 @@ func NewServer(svc *service.Service, opt Options) http.Handler {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.limit = newLimiter(svc.Config().Now, 20, time.Minute)
+	s.limit = newLimiter(svc.Config().Now, 30, time.Minute)
 	for _, r := range s.routes() {
 		s.mux.Handle(r.Pattern, s.wrapRoute(r))
 	}

@@ -53,13 +53,7 @@ func New(ctx context.Context, kek tink.AEAD, store bptracker.KeyStore, ttl time.
 	ad := []byte("bptracker/index-key")
 	wrapped, err := store.FindDataKey(ctx, indexOwner)
 	if bptracker.ErrorCode(err) == bptracker.ENOTFOUND {
-		key := make([]byte, 32)
-		rand.Read(key)
-		ct, err := kek.Encrypt(key, ad)
-		if err != nil {
-			return nil, fmt.Errorf("wrap index key: %w", err)
-		}
-		if err := store.CreateDataKey(ctx, indexOwner, ct); err != nil && bptracker.ErrorCode(err) != bptracker.ECONFLICT {
+		if err := createIndexKey(ctx, kek, store, ad); err != nil {
 			return nil, err
 		}
 		wrapped, err = store.FindDataKey(ctx, indexOwner)
@@ -71,6 +65,20 @@ func New(ctx context.Context, kek tink.AEAD, store bptracker.KeyStore, ttl time.
 		return nil, fmt.Errorf("unwrap index key (is this the key file this data was created with?): %w", err)
 	}
 	return k, nil
+}
+
+func createIndexKey(ctx context.Context, kek tink.AEAD, store bptracker.KeyStore, ad []byte) error {
+	key := make([]byte, 32)
+	rand.Read(key)
+	ct, err := kek.Encrypt(key, ad)
+	if err != nil {
+		return fmt.Errorf("wrap index key: %w", err)
+	}
+	// Two first starts may race: the store keeps one, and both use it.
+	if err := store.CreateDataKey(ctx, indexOwner, ct); err != nil && bptracker.ErrorCode(err) != bptracker.ECONFLICT {
+		return err
+	}
+	return nil
 }
 
 // EmailIndex is the keyed hash of the normalised address that accounts are
@@ -149,16 +157,7 @@ func (k *Keyring) dataKey(ctx context.Context, owner string, create bool) (tink.
 	ad := associated(owner, "data-key")
 	wrapped, err := k.store.FindDataKey(ctx, owner)
 	if bptracker.ErrorCode(err) == bptracker.ENOTFOUND && create {
-		h, err := keyset.NewHandle(aead.AES256GCMKeyTemplate())
-		if err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		if err := h.WriteWithAssociatedData(keyset.NewBinaryWriter(&buf), k.kek, ad); err != nil {
-			return nil, fmt.Errorf("wrap data key: %w", err)
-		}
-		// Two first writes may race: the store keeps one, and both use it.
-		if err := k.store.CreateDataKey(ctx, owner, buf.Bytes()); err != nil && bptracker.ErrorCode(err) != bptracker.ECONFLICT {
+		if err := k.createDataKey(ctx, owner, ad); err != nil {
 			return nil, err
 		}
 		wrapped, err = k.store.FindDataKey(ctx, owner)
@@ -180,4 +179,20 @@ func (k *Keyring) dataKey(ctx context.Context, owner string, create bool) (tink.
 	k.cache[owner] = cached{a: a, at: now}
 	k.mu.Unlock()
 	return a, nil
+}
+
+func (k *Keyring) createDataKey(ctx context.Context, owner string, ad []byte) error {
+	h, err := keyset.NewHandle(aead.AES256GCMKeyTemplate())
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := h.WriteWithAssociatedData(keyset.NewBinaryWriter(&buf), k.kek, ad); err != nil {
+		return fmt.Errorf("wrap data key: %w", err)
+	}
+	// Two first writes may race: the store keeps one, and both use it.
+	if err := k.store.CreateDataKey(ctx, owner, buf.Bytes()); err != nil && bptracker.ErrorCode(err) != bptracker.ECONFLICT {
+		return err
+	}
+	return nil
 }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/bptracker/bptracker"
+	"github.com/bptracker/bptracker/kek"
+	"github.com/bptracker/bptracker/keyring"
+	"github.com/bptracker/bptracker/service"
+	"github.com/bptracker/bptracker/sqlite"
+)
+
+// flags is a flag set whose every flag can also come from the environment:
+// --idle-timeout from BPT_IDLE_TIMEOUT. A flag on the command line wins.
+type flags struct {
+	*flag.FlagSet
+	getenv func(string) string
+	errs   []error
+}
+
+func newFlags(name string, getenv func(string) string, stderr io.Writer) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return &flags{FlagSet: fs, getenv: getenv}
+}
+
+func envName(flagName string) string {
+	return "BPT_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func (f *flags) str(p *string, name, def, usage string) {
+	if v := f.getenv(envName(name)); v != "" {
+		def = v
+	}
+	f.StringVar(p, name, def, usage+" (env "+envName(name)+")")
+}
+
+func (f *flags) boolean(p *bool, name string, usage string) {
+	def := false
+	if v := f.getenv(envName(name)); v != "" {
+		def = v == "1" || strings.EqualFold(v, "true") || strings.EqualFold(v, "yes")
+	}
+	f.BoolVar(p, name, def, usage+" (env "+envName(name)+")")
+}
+
+func (f *flags) duration(p *time.Duration, name string, def time.Duration, usage string) {
+	if v := f.getenv(envName(name)); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			f.errs = append(f.errs, fmt.Errorf("%s=%q is not a duration such as 15m", envName(name), v))
+		} else {
+			def = d
+		}
+	}
+	f.DurationVar(p, name, def, usage+" (env "+envName(name)+")")
+}
+
+func (f *flags) parse(args []string) error {
+	if err := f.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return usageError{"help requested"}
+		}
+		return usageError{err.Error()}
+	}
+	if f.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", f.Arg(0))}
+	}
+	return errors.Join(f.errs...)
+}
+
+// storeConfig is how every command that touches the data finds it.
+type storeConfig struct {
+	Data string
+}
+
+func (c *storeConfig) register(f *flags) {
+	f.str(&c.Data, "data", "./data", "data directory (database and keys)")
+}
+
+func (c *storeConfig) dbPath() string  { return filepath.Join(c.Data, "bptracker.db") }
+func (c *storeConfig) keyPath() string { return filepath.Join(c.Data, "keys", "kek.json") }
+
+// app is an opened store with its keyring and service.
+type app struct {
+	store bptracker.Store
+	svc   *service.Service
+}
+
+// openApp opens the data directory. create says whether a missing data
+// directory and key file may be created (serve, user add) or must exist
+// (audit verify, backup).
+func openApp(ctx context.Context, c storeConfig, create bool, cfg service.Config) (*app, error) {
+	if _, err := os.Stat(c.keyPath()); errors.Is(err, os.ErrNotExist) {
+		if !create {
+			return nil, fmt.Errorf("no key file at %s: is %s a BP Tracker data directory?", c.keyPath(), c.Data)
+		}
+		if _, err := os.Stat(c.dbPath()); err == nil {
+			return nil, fmt.Errorf("%s exists but its key file %s is missing: without the key the data cannot be read; restore the key file from your backup", c.dbPath(), c.keyPath())
+		}
+		if err := kek.CreateFile(c.keyPath()); err != nil {
+			return nil, fmt.Errorf("create key file: %w", err)
+		}
+	}
+	k, err := kek.LoadFile(c.keyPath())
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(c.dbPath())
+	if err != nil {
+		return nil, err
+	}
+	keys, err := keyring.New(ctx, k, db, 5*time.Minute, cfg.Now)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{store: db, svc: service.New(db, keys, nil, cfg)}, nil
+}
+
+func (a *app) Close() error { return a.store.Close() }
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
