@@ -57,12 +57,12 @@ func (e orderEvidence) decide() (string, error) {
 
 // civil is a date and time as written, before a zone is applied.
 type civil struct {
-	y, mo, d       int
-	h, mi, s, ns   int
-	hasTime        bool
-	zone           *time.Location // an offset written with the value
-	instant        time.Time      // set for Unix timestamps: already absolute
-	isInstant      bool
+	y, mo, d     int
+	h, mi, s, ns int
+	hasTime      bool
+	zone         *time.Location // an offset written with the value
+	instant      time.Time      // set for Unix timestamps: already absolute
+	isInstant    bool
 }
 
 var (

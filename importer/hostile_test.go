@@ -113,8 +113,8 @@ func TestHostile(t *testing.T) {
 		{"billion laughs in ODS", odsOf(t, billionLaughs), bptracker.EINVALID, "DOCTYPE"},
 		{"entity declaration in XLSX", xlsxLaughs, bptracker.EINVALID, "DOCTYPE"},
 		{"truncated XLSX", xlsx[:len(xlsx)/2], bptracker.EINVALID, "damaged or truncated"},
-		{"truncated ODS", odsOf(t, odsHead + odsHeaderRow() + odsReadingRow())[:300], bptracker.EINVALID, ""},
-		{"ODS content not XML", odsOf(t, odsHead + "<table:table-row>&nope;"), bptracker.EINVALID, "not well-formed"},
+		{"truncated ODS", odsOf(t, odsHead+odsHeaderRow()+odsReadingRow())[:300], bptracker.EINVALID, ""},
+		{"ODS content not XML", odsOf(t, odsHead+"<table:table-row>&nope;"), bptracker.EINVALID, "not well-formed"},
 		{"ODS rows past the limit", odsOf(t, manyRows), bptracker.ETOOLARGE, "more than 20000 rows"},
 		{"ODS without content.xml", zipOf(t, map[string]string{"mimetype": "application/vnd.oasis.opendocument.spreadsheet"}), bptracker.EINVALID, "no content.xml"},
 	} {
