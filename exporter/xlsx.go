@@ -17,7 +17,10 @@ var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 // saw, and the UTC offset goes in its own column.
 func serial(t time.Time) float64 {
 	wall := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
-	return wall.Sub(excelEpoch).Seconds() / 86400
+	// Most seconds have no exact binary fraction of a day, and Calc
+	// truncates when it formats one (20:05:30 would show as 20:05:29), so
+	// the value is nudged a tenth of a millisecond past the second.
+	return (wall.Sub(excelEpoch).Seconds() + 1e-4) / 86400
 }
 
 func xlsxErr(err error) error {
