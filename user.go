@@ -57,6 +57,9 @@ type UserSecrets struct {
 	TOTPSecret string    `json:"totp_secret,omitempty"`
 	// RecoveryCodes holds hashes of the unused one-time recovery codes.
 	RecoveryCodes []string `json:"recovery_codes,omitempty"`
+	// PendingTOTPSecret is a new secret being enrolled by a signed-in user
+	// replacing their authenticator; it takes over once confirmed.
+	PendingTOTPSecret string `json:"pending_totp_secret,omitempty"`
 }
 
 // UserRecord is an account as a store keeps it.

@@ -24,6 +24,14 @@ func (s *Server) routes() []Route {
 		{Pattern: "GET /api/v1/me", Action: bptracker.ActionOwnAccount, Handle: s.handleMe},
 		{Pattern: "PATCH /api/v1/me", Action: bptracker.ActionOwnAccount, Handle: s.handleUpdateMe},
 		{Pattern: "POST /api/v1/me/password", Action: bptracker.ActionOwnAccount, Handle: s.handleChangePassword},
+		{Pattern: "POST /api/v1/me/mfa/reset", Action: bptracker.ActionOwnAccount, Handle: s.handleMFAReplace},
+		{Pattern: "POST /api/v1/me/mfa", Action: bptracker.ActionOwnAccount, Handle: s.handleMFAConfirm},
+		{Pattern: "DELETE /api/v1/me", Action: bptracker.ActionOwnAccount, Handle: s.handleEraseMe},
+
+		{Pattern: "POST /api/v1/invitations", Action: bptracker.ActionInvite, Handle: s.handleStaffInvite},
+		{Pattern: "POST /api/v1/invitations/{code}/accept", Action: actionSignIn, Public: true, Handle: s.handleAcceptInvitation},
+		{Pattern: "POST /api/v1/resets/{code}", Action: actionSignIn, Public: true, Handle: s.handleResetPassword},
+		{Pattern: "GET /api/v1/patients", Action: bptracker.ActionPanel, Handle: s.handlePanel},
 
 		{Pattern: "POST /api/v1/patients/{pid}/readings", Action: bptracker.ActionWriteHealth, Handle: s.handleCreateReading},
 		{Pattern: "GET /api/v1/patients/{pid}/readings", Action: bptracker.ActionReadHealth, Handle: s.handleFindReadings},
@@ -32,6 +40,21 @@ func (s *Server) routes() []Route {
 		{Pattern: "DELETE /api/v1/patients/{pid}/readings/{id}", Action: bptracker.ActionWriteHealth, Handle: s.handleDeleteReading},
 		{Pattern: "GET /api/v1/patients/{pid}/summary", Action: bptracker.ActionReadHealth, Handle: s.handleSummary},
 		{Pattern: "GET /api/v1/patients/{pid}/home-report", Action: bptracker.ActionReadHealth, Handle: s.handleHomeReport},
+		{Pattern: "PATCH /api/v1/patients/{pid}/settings", Action: bptracker.ActionSetClinical, Handle: s.handleSetClinical},
+		{Pattern: "POST /api/v1/patients/{pid}/reset-link", Action: bptracker.ActionSetClinical, Handle: s.handlePatientResetLink},
+
+		{Pattern: "POST /api/v1/patients/{pid}/grants", Action: bptracker.ActionShare, Handle: s.handleCreateGrant},
+		{Pattern: "GET /api/v1/patients/{pid}/grants", Action: bptracker.ActionReadSharing, Handle: s.handleGrants},
+		{Pattern: "DELETE /api/v1/patients/{pid}/grants/{id}", Action: bptracker.ActionShare, Handle: s.handleRevokeGrant},
+		{Pattern: "GET /api/v1/patients/{pid}/access-log", Action: bptracker.ActionAccessLog, Handle: s.handleAccessLog},
+
+		{Pattern: "GET /api/v1/admin/users", Action: bptracker.ActionAdminUsers, Handle: s.handleAdminUsers},
+		{Pattern: "POST /api/v1/admin/users", Action: bptracker.ActionAdminUsers, Handle: s.handleStaffInvite},
+		{Pattern: "PATCH /api/v1/admin/users/{id}", Action: bptracker.ActionAdminUsers, Handle: s.handleAdminChangeUser},
+		{Pattern: "GET /api/v1/admin/audit", Action: bptracker.ActionAdminAudit, Handle: s.handleAdminAudit},
+		{Pattern: "POST /api/v1/admin/break-glass", Action: bptracker.ActionBreakGlass, Handle: s.handleOpenBreakGlass},
+		{Pattern: "GET /api/v1/admin/break-glass", Action: bptracker.ActionBreakGlass, Handle: s.handleBreakGlassList},
+		{Pattern: "DELETE /api/v1/admin/break-glass/{id}", Action: bptracker.ActionBreakGlass, Handle: s.handleCloseBreakGlass},
 	}
 	return append(rs, s.extras...)
 }

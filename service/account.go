@@ -119,11 +119,19 @@ func validateNewUser(n *NewUser) error {
 // CreateUser creates an account. The actor is an admin, the system (CLI),
 // or nil for self sign-up and accepted invitations.
 func (s *Service) CreateUser(ctx context.Context, a *Actor, req Request, n NewUser) (*bptracker.User, error) {
+	if a != nil {
+		if err := s.authorizeService(ctx, a, bptracker.ActionAdminUsers); err != nil {
+			return nil, err
+		}
+	}
+	return s.createUserWithID(ctx, a, s.cfg.NewID(), req, n)
+}
+
+func (s *Service) createUserWithID(ctx context.Context, a *Actor, id string, req Request, n NewUser) (*bptracker.User, error) {
 	if err := validateNewUser(&n); err != nil {
 		return nil, err
 	}
 	now := s.cfg.Now().UTC()
-	id := s.cfg.NewID()
 	sec := &bptracker.UserSecrets{Email: keyring.NormalizeEmail(n.Email), Name: strings.TrimSpace(n.Name), TimeZone: n.TimeZone}
 	sealed, err := s.keys.SealJSON(ctx, id, fieldUser, sec)
 	if err != nil {
@@ -140,6 +148,9 @@ func (s *Service) CreateUser(ctx context.Context, a *Actor, req Request, n NewUs
 		rec.PasswordHash = password.Hash(n.Password)
 	}
 	ev := s.event(a, req, "user.create", "", id, bptracker.OutcomeSuccess)
+	if a == nil {
+		ev.ActorID = id // self sign-up or an accepted invitation
+	}
 	ev.Detail = "role=" + string(n.Role)
 	if err := s.store.CreateUser(ctx, rec, ev); err != nil {
 		if bptracker.ErrorCode(err) == bptracker.ECONFLICT {
@@ -361,4 +372,52 @@ func errBadCredentials() error {
 
 func errLocked(d time.Duration) error {
 	return bptracker.Errorf(bptracker.ELOCKED, "too many failed attempts; try again in %s", d.Round(time.Second))
+}
+
+// BeginMFAReplace starts replacing the caller's authenticator (built-in
+// accounts): after the password is confirmed, a new secret waits for its
+// first code.
+func (s *Service) BeginMFAReplace(ctx context.Context, a *Actor, pw string) (*SignInOutcome, error) {
+	if _, ok := s.idp.(*Builtin); !ok {
+		return nil, bptracker.Errorf(bptracker.ENOTIMPLEMENTED, "ask an administrator to reset your MFA")
+	}
+	rec, _, sec, err := s.findUser(ctx, a.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !password.Verify(pw, rec.PasswordHash) {
+		return nil, fieldError("password", "the password is not right")
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "BP Tracker", AccountName: sec.Email, SecretSize: 20, Algorithm: otp.AlgorithmSHA1, Digits: otp.DigitsSix, Period: 30})
+	if err != nil {
+		return nil, err
+	}
+	sec.PendingTOTPSecret = key.Secret()
+	if err := s.updateUser(ctx, rec, sec, nil); err != nil {
+		return nil, err
+	}
+	return &SignInOutcome{Status: "mfa_setup_required", TOTPSecret: key.Secret(), OTPAuthURI: otpauthURI(sec.Email, key.Secret())}, nil
+}
+
+// ConfirmMFAReplace checks the first code of the new secret and makes it
+// the account's, with fresh recovery codes.
+func (s *Service) ConfirmMFAReplace(ctx context.Context, a *Actor, code string) ([]string, error) {
+	rec, _, sec, err := s.findUser(ctx, a.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	if sec.PendingTOTPSecret == "" {
+		return nil, bptracker.Errorf(bptracker.EINVALID, "start with your password to replace your authenticator")
+	}
+	st, ok := matchTOTP(sec.PendingTOTPSecret, strings.TrimSpace(code), s.cfg.Now(), 0)
+	if !ok {
+		return nil, fieldError("code", "the code is not right; check the time on your phone")
+	}
+	codes, hashes := recoveryCodes()
+	sec.TOTPSecret, sec.PendingTOTPSecret, sec.RecoveryCodes = sec.PendingTOTPSecret, "", hashes
+	rec.MFAEnabled, rec.TOTPLastStep = true, st
+	if err := s.updateUser(ctx, rec, sec, s.event(a, a.Request, "mfa.replace", "", a.User.ID, bptracker.OutcomeSuccess)); err != nil {
+		return nil, err
+	}
+	return codes, nil
 }
