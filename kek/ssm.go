@@ -1,0 +1,63 @@
+package kek
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/tink-crypto/tink-go/v2/aead/subtle"
+	"github.com/tink-crypto/tink-go/v2/tink"
+)
+
+// KeySize is the size of the AES-256 key-encryption key.
+const KeySize = 32
+
+// NewSSM reads the SecureString parameter name (decrypted) and returns an
+// AES-256-GCM AEAD with the key it holds: 32 bytes, base64 (standard
+// encoding). The parameter is read once; restart to pick up a new key.
+func NewSSM(ctx context.Context, client *ssm.Client, name string) (tink.AEAD, error) {
+	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{
+		Name:           aws.String(name),
+		WithDecryption: aws.Bool(true),
+	})
+	var notFound *ssmtypes.ParameterNotFound
+	if errors.As(err, &notFound) {
+		return nil, fmt.Errorf("kek: SSM parameter %s does not exist; create a SecureString holding a base64 32-byte key", name)
+	} else if err != nil {
+		return nil, fmt.Errorf("kek: read SSM parameter %s: %w", name, err)
+	}
+	p := out.Parameter
+	if p == nil || p.Value == nil {
+		return nil, fmt.Errorf("kek: SSM parameter %s has no value", name)
+	}
+	if p.Type != ssmtypes.ParameterTypeSecureString {
+		return nil, fmt.Errorf("kek: SSM parameter %s is a %s; the key must be a SecureString", name, p.Type)
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(*p.Value))
+	if err != nil {
+		// The error would quote part of the key: leave it out.
+		return nil, fmt.Errorf("kek: SSM parameter %s is not base64; it must hold a base64 32-byte key", name)
+	}
+	if len(key) != KeySize {
+		return nil, fmt.Errorf("kek: SSM parameter %s holds %d bytes; want %d (AES-256)", name, len(key), KeySize)
+	}
+	return NewAESGCM(key)
+}
+
+// NewAESGCM returns Tink's AES-GCM AEAD (12-byte random nonce, 16-byte tag)
+// for a 32-byte key.
+func NewAESGCM(key []byte) (tink.AEAD, error) {
+	if len(key) != KeySize {
+		return nil, fmt.Errorf("kek: key-encryption key is %d bytes; want %d (AES-256)", len(key), KeySize)
+	}
+	a, err := subtle.NewAESGCM(key)
+	if err != nil {
+		return nil, fmt.Errorf("kek: %w", err)
+	}
+	return a, nil
+}
