@@ -7,12 +7,13 @@ import "time"
 type Action string
 
 const (
-	ActionReadHealth   Action = "health.read"    // readings, summaries, exports
-	ActionWriteHealth  Action = "health.write"   // add, edit, delete, import readings
-	ActionShare        Action = "sharing.manage" // grant and revoke access
-	ActionReadSharing  Action = "sharing.read"   // list grants
-	ActionAccessLog    Action = "accesslog.read" // who accessed the record
-	ActionSetClinical  Action = "clinical.set"   // target range and guideline
+	ActionReadHealth   Action = "health.read"        // readings, summaries, exports
+	ActionWriteHealth  Action = "health.write"       // add, edit, delete, import readings
+	ActionShare        Action = "sharing.manage"     // grant and revoke access
+	ActionReadSharing  Action = "sharing.read"       // list grants
+	ActionAccessLog    Action = "accesslog.read"     // who accessed the record
+	ActionSetClinical  Action = "clinical.set"       // target range and guideline
+	ActionResetLink    Action = "account.reset_link" // a provider helps a patient back in
 	ActionEraseAccount Action = "account.erase"
 	// Service-level actions, with no patient.
 	ActionOwnAccount Action = "account.own" // profile, password, sessions: any signed-in user
@@ -67,7 +68,7 @@ func Decide(role Role, action Action, rel Relation, now time.Time) bool {
 			return g.Access == AccessWrite
 		case ActionShare:
 			return g.Role == RoleCaregiver && g.Access == AccessWrite
-		case ActionSetClinical:
+		case ActionSetClinical, ActionResetLink:
 			return g.Role == RoleProvider
 		}
 	case rel.BreakGlass != nil && role == RoleAdmin:

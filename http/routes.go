@@ -41,7 +41,7 @@ func (s *Server) routes() []Route {
 		{Pattern: "GET /api/v1/patients/{pid}/summary", Action: bptracker.ActionReadHealth, Handle: s.handleSummary},
 		{Pattern: "GET /api/v1/patients/{pid}/home-report", Action: bptracker.ActionReadHealth, Handle: s.handleHomeReport},
 		{Pattern: "PATCH /api/v1/patients/{pid}/settings", Action: bptracker.ActionSetClinical, Handle: s.handleSetClinical},
-		{Pattern: "POST /api/v1/patients/{pid}/reset-link", Action: bptracker.ActionSetClinical, Handle: s.handlePatientResetLink},
+		{Pattern: "POST /api/v1/patients/{pid}/reset-link", Action: bptracker.ActionResetLink, Handle: s.handlePatientResetLink},
 
 		{Pattern: "POST /api/v1/patients/{pid}/grants", Action: bptracker.ActionShare, Handle: s.handleCreateGrant},
 		{Pattern: "GET /api/v1/patients/{pid}/grants", Action: bptracker.ActionReadSharing, Handle: s.handleGrants},

@@ -56,11 +56,20 @@ type Options struct {
 
 // NewServer returns the application's handler.
 func NewServer(svc *service.Service, opt Options) http.Handler {
-	s := &Server{svc: svc, log: opt.Logger, web: opt.Web, mux: http.NewServeMux(), extras: opt.Routes}
+	return New(svc, opt).Handler()
+}
+
+// New returns the server, whose Routes tests and documentation read.
+func New(svc *service.Service, opt Options) *Server {
+	return &Server{svc: svc, log: opt.Logger, web: opt.Web, mux: http.NewServeMux(), extras: opt.Routes}
+}
+
+// Handler builds the handler: routes, fallbacks, CSRF refusal, middleware.
+func (s *Server) Handler() http.Handler {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.limit = newLimiter(svc.Config().Now, 30, time.Minute)
+	s.limit = newLimiter(s.svc.Config().Now, 30, time.Minute)
 	for _, r := range s.routes() {
 		s.mux.Handle(r.Pattern, s.wrapRoute(r))
 	}

@@ -170,7 +170,7 @@ func (s *Service) resetLink(ctx context.Context, a *Actor, u *bptracker.User) (*
 // ProviderResetLink lets a provider make a reset link for one of their
 // patients (one with a live grant to them).
 func (s *Service) ProviderResetLink(ctx context.Context, a *Actor, patientID string) (*InvitationView, error) {
-	if _, err := s.authorize(ctx, a, bptracker.ActionSetClinical, patientID); err != nil {
+	if _, err := s.authorize(ctx, a, bptracker.ActionResetLink, patientID); err != nil {
 		return nil, err
 	}
 	p, err := s.patient(ctx, patientID)
