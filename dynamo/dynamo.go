@@ -516,7 +516,9 @@ func getTP(it item, k string) *time.Time {
 }
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-func n(v int64) types.AttributeValue  { return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)} }
+func n(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
 
 // Sort-key encodings: order-preserving base64 of a big-endian uint64, 11
 // characters, so string order is numeric order.
