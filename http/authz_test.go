@@ -2,9 +2,9 @@ package http_test
 
 import (
 	"context"
-	"log/slog"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -158,19 +158,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return id
 	}
 	bodies := map[string]string{
-		"POST /api/v1/patients/{pid}/readings":        `{"taken_at":"2026-01-01T08:00:00Z","systolic":120,"diastolic":80}`,
-		"PATCH /api/v1/patients/{pid}/readings/{id}":  `{"version":1,"note":"x"}`,
-		"PATCH /api/v1/patients/{pid}/settings":       `{"guideline":"esh"}`,
-		"POST /api/v1/patients/{pid}/grants":          `{"grantee_email":"new.person@example.org","role":"caregiver","access":"read"}`,
-		"PATCH /api/v1/me":                            `{"name":"New Name"}`,
-		"POST /api/v1/me/password":                    `{"current_password":"wrong","new_password":"another long passphrase"}`,
-		"POST /api/v1/me/mfa/reset":                   `{"password":"wrong"}`,
-		"POST /api/v1/me/mfa":                         `{"code":"000000"}`,
-		"DELETE /api/v1/me":                           `{"password":"wrong","code":"000000"}`,
-		"POST /api/v1/invitations":                    `{"email":"invitee@example.org","role":"patient"}`,
-		"POST /api/v1/admin/users":                    `{"email":"invitee2@example.org","role":"patient"}`,
-		"PATCH /api/v1/admin/users/{id}":              `{"action":"unlock"}`,
-		"POST /api/v1/admin/break-glass":              `{"patient_id":"` + pid + `","reason":"the patient collapsed in clinic"}`,
+		"POST /api/v1/patients/{pid}/readings":       `{"taken_at":"2026-01-01T08:00:00Z","systolic":120,"diastolic":80}`,
+		"PATCH /api/v1/patients/{pid}/readings/{id}": `{"version":1,"note":"x"}`,
+		"PATCH /api/v1/patients/{pid}/settings":      `{"guideline":"esh"}`,
+		"POST /api/v1/patients/{pid}/grants":         `{"grantee_email":"new.person@example.org","role":"caregiver","access":"read"}`,
+		"PATCH /api/v1/me":                           `{"name":"New Name"}`,
+		"POST /api/v1/me/password":                   `{"current_password":"wrong","new_password":"another long passphrase"}`,
+		"POST /api/v1/me/mfa/reset":                  `{"password":"wrong"}`,
+		"POST /api/v1/me/mfa":                        `{"code":"000000"}`,
+		"DELETE /api/v1/me":                          `{"password":"wrong","code":"000000"}`,
+		"POST /api/v1/invitations":                   `{"email":"invitee@example.org","role":"patient"}`,
+		"POST /api/v1/admin/users":                   `{"email":"invitee2@example.org","role":"patient"}`,
+		"PATCH /api/v1/admin/users/{id}":             `{"action":"unlock"}`,
+		"POST /api/v1/admin/break-glass":             `{"patient_id":"` + pid + `","reason":"the patient collapsed in clinic"}`,
 	}
 	skip := map[string]bool{ // routes that end the caller's own session
 		"DELETE /api/v1/session":  true,
