@@ -2,13 +2,14 @@
 // (BPT_BIN, default ../bin/bptracker), with axe-core on every screen.
 // BPT_E2E_MOCK=1 runs them against the in-memory mock API instead.
 // Prints "N passed, N failed" and exits non-zero on any failure.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WEB, axe, launch, signIn, startMockServer, startReal, watchPage } from './lib.mjs';
 
 const MOCK = process.env.BPT_E2E_MOCK === '1';
 const BIN = resolve(WEB, process.env.BPT_BIN ?? '../bin/bptracker');
 const OUT = join(WEB, 'e2e', 'out');
+rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });
 
 if (!existsSync(join(WEB, 'dist', 'index.html'))) {

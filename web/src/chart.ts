@@ -51,7 +51,7 @@ export function toData(pts: Point[]): uPlot.AlignedData {
 
 const BAND_FILL = ['', 'rgba(255, 200, 0, 0.10)', 'rgba(255, 140, 0, 0.10)', 'rgba(230, 60, 0, 0.10)', 'rgba(180, 0, 0, 0.12)'];
 
-export function makeChart(el: HTMLElement, pts: Point[], opts: { guideline: Guideline; target: Target; width: number; height: number }): uPlot {
+export function makeChart(el: HTMLElement, pts: Point[], opts: { guideline: Guideline; target: Target; width: number; height: number; onDrawn?: () => void }): uPlot {
   const bands = systolicBands(opts.guideline);
   const shade = (u: uPlot) => {
     const { ctx } = u;
@@ -90,7 +90,11 @@ export function makeChart(el: HTMLElement, pts: Point[], opts: { guideline: Guid
       { label: 'Diastolic', stroke: '#1f4e9e', width: 2, points: { show: !many, size: 5 } },
       { label: 'Pulse', stroke: '#5f6368', width: 1, dash: [4, 4], points: { show: false }, spanGaps: true },
     ],
-    hooks: { drawClear: [shade] },
+    hooks: {
+      drawClear: [shade],
+      // uPlot draws in a microtask after construction; report the first draw.
+      draw: [(() => { let once = false; return () => { if (!once) { once = true; opts.onDrawn?.(); } }; })()],
+    },
   };
   return new uPlot(o, toData(pts), el);
 }

@@ -154,8 +154,8 @@ function Sessions() {
     <div>
       <h2>Where you are signed in</h2>
       <FormError error={error} />
-      {!list ? <Loading /> : (
-        <div class="table-wrap"><table>
+      {!list ? (error ? null : <Loading />) : (
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Active sessions (scrollable)"><table>
           <caption class="sr-only">Active sessions</caption>
           <thead><tr><th scope="col">Device</th><th scope="col">From</th><th scope="col">Signed in</th><th scope="col">Last active</th></tr></thead>
           <tbody>

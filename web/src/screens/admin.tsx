@@ -52,8 +52,8 @@ function Users() {
         <SelectField label="Role" value={role} onChange={setRole} options={[['', 'Any role'], ...ROLES]} />
         <SelectField label="Status" value={statusF} onChange={setStatusF} options={[['', 'Any status'], ['active', 'Active'], ['disabled', 'Disabled'], ['invited', 'Invited']]} />
       </div>
-      {!users ? <Loading /> : (
-        <div class="table-wrap"><table>
+      {!users ? (error ? null : <Loading />) : (
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Users (scrollable)"><table>
           <caption class="sr-only">Users</caption>
           <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Actions</th></tr></thead>
           <tbody>
@@ -156,8 +156,8 @@ function Audit() {
       </form>
       <p class="downloads-inline">Export these results: <a href={api.auditURL(applied, 'csv')} download>CSV</a> · <a href={api.auditURL(applied, 'json')} download>JSON</a></p>
       <FormError error={error} />
-      {!events ? <Loading /> : events.length === 0 ? <p>No events match.</p> : (
-        <div class="table-wrap"><table class="audit">
+      {!events ? (error ? null : <Loading />) : events.length === 0 ? <p>No events match.</p> : (
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Audit events, newest first (scrollable)"><table class="audit">
           <caption class="sr-only">Audit events, newest first</caption>
           <thead><tr><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Patient</th><th scope="col">Outcome</th><th scope="col">From</th><th scope="col">Via</th></tr></thead>
           <tbody>
@@ -225,7 +225,7 @@ function BreakGlassScreen() {
       </Confirm>
       <h2>Current and recent</h2>
       <FormError error={error} />
-      {!list ? <Loading /> : list.length === 0 ? <p>No break-glass access.</p> : (
+      {!list ? (error ? null : <Loading />) : list.length === 0 ? <p>No break-glass access.</p> : (
         <ul class="plain">
           {list.map((b) => {
             const live = !b.closed_at && Date.parse(b.expires_at) > now;

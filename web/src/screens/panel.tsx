@@ -66,8 +66,8 @@ export default function Panel({ user }: { user: User }) {
       <FormError error={error} />
       <SelectField label="Show" value={filter} onChange={setFilter}
         options={[['', 'All patients'], ['severe_7d', FLAG_LABELS.severe_7d], ['above_target', FLAG_LABELS.above_target], ['no_reading_14d', FLAG_LABELS.no_reading_14d]]} />
-      {!shown ? <Loading /> : shown.length === 0 ? <p>No patients to show. Patients appear here when they share their record with you.</p> : (
-        <div class="table-wrap"><table class="panel">
+      {!shown ? (error ? null : <Loading />) : shown.length === 0 ? <p>No patients to show. Patients appear here when they share their record with you.</p> : (
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Your patients; column headers sort the table (scrollable)"><table class="panel">
           <caption class="sr-only">Your patients; column headers sort the table</caption>
           <thead><tr>
             {head('name', 'Patient')}{head('risk', 'Risk')}{head('latest', 'Latest')}{head('avg7', '7-day average')}{head('tit', 'In target')}<th scope="col">Flags</th>

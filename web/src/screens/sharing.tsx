@@ -68,8 +68,8 @@ export default function Sharing({ pid }: { pid: string }) {
       </form>
       {link?.url && <InviteLink inv={link} />}
       <h2>Who has access</h2>
-      {!data ? <Loading /> : live.length === 0 ? <p>Nobody else can see your readings.</p> : (
-        <div class="table-wrap"><table>
+      {!data ? (error ? null : <Loading />) : live.length === 0 ? <p>Nobody else can see your readings.</p> : (
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="People with access to your record (scrollable)"><table>
           <caption class="sr-only">People with access to your record</caption>
           <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Access</th><th scope="col">Until</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
           <tbody>
@@ -98,8 +98,8 @@ export default function Sharing({ pid }: { pid: string }) {
         </>
       )}
       <h2>Who viewed my record</h2>
-      {!log ? <Loading /> : log.length === 0 ? <p>No one else has accessed your record.</p> : (
-        <div class="table-wrap"><table>
+      {!log ? (error ? null : <Loading />) : log.length === 0 ? <p>No one else has accessed your record.</p> : (
+        <div class="table-wrap" tabIndex={0} role="region" aria-label="Access log, newest first (scrollable)"><table>
           <caption class="sr-only">Access log, newest first</caption>
           <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Under</th><th scope="col">From</th><th scope="col">Outcome</th></tr></thead>
           <tbody>

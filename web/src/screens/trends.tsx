@@ -81,9 +81,13 @@ function Chart({ pts, guideline, target }: { pts: Point[]; guideline: Guideline;
     const width = Math.max(280, el.clientWidth);
     const height = Math.min(400, Math.max(220, Math.round(width * 0.5)));
     performance.mark('bpt-chart-start');
-    plot.current = makeChart(el, pts, { guideline, target, width, height });
-    performance.measure('bpt-chart-draw', 'bpt-chart-start');
-    el.dataset.points = String(pts.length);
+    plot.current = makeChart(el, pts, {
+      guideline, target, width, height,
+      onDrawn: () => {
+        performance.measure('bpt-chart-draw', 'bpt-chart-start');
+        el.dataset.points = String(pts.length);
+      },
+    });
     const ro = new ResizeObserver(() => {
       const w = Math.max(280, el.clientWidth);
       if (plot.current && Math.abs(plot.current.width - w) > 2) plot.current.setSize({ width: w, height: Math.min(400, Math.max(220, Math.round(w * 0.5))) });
@@ -148,7 +152,7 @@ function SummaryCards({ s }: { s: Summary }) {
             {(Object.entries(s.categories) as [Category, number][]).filter(([, n]) => n > 0).map(([c, n]) => (
               <li key={c}>
                 <CategoryBadge category={c} /> <span>{n} ({formatPercent(n / total)})</span>
-                <span class={`bar lvl-bg`} ref={(el) => { if (el) el.style.width = `${Math.round((n / total) * 100)}%`; }} aria-hidden="true" />
+                <span class="track" aria-hidden="true"><span class="bar" ref={(el) => { if (el) el.style.width = `${Math.round((n / total) * 100)}%`; }} /></span>
               </li>
             ))}
           </ul>
