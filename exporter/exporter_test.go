@@ -105,9 +105,9 @@ func TestXLSX(t *testing.T) {
 	}
 	// Real numbers and a real date, not text.
 	for _, tc := range []struct {
-		cell string
-		typ  excelize.CellType
-		raw  string
+		cell  string
+		typ   excelize.CellType
+		raw   string
 		shown string
 	}{
 		{"A2", excelize.CellTypeUnset, "", "2026-01-01 07:00:00"},
