@@ -68,7 +68,7 @@ func DefaultConfig(profile string) Config {
 		WebDist:             "../web/dist",
 		ReservedConcurrency: 5,
 		LogRetentionDays:    365,
-		BackupRetentionDays: 35,
+		BackupRetentionDays: 7,
 		SigninFailureAlarm:  10,
 	}
 }

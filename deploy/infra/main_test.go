@@ -3,8 +3,10 @@ package infra
 import (
 	"archive/zip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -29,20 +31,47 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	// Keep jsii's unpacked packages and aws-cdk-lib's cache inside the
 	// build tree (the repository's ignored .cache/), and the Node 20
-	// end-of-life banner out of the test output.
+	// end-of-life banner out of the test output. The jsii kernel starts in
+	// the init functions of the CDK packages, before TestMain, and reads
+	// its environment then: when the variables are missing, set them and
+	// re-execute this test binary so the kernel that does the work sees
+	// them. (Exporting them in the Makefile avoids the re-exec and the one
+	// banner the first kernel prints.)
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	for k, v := range map[string]string{
+	want := map[string]string{
 		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
 		"JSII_RUNTIME_PACKAGE_CACHE_ROOT":               filepath.Join(root, ".cache", "jsii"),
 		"CDK_HOME":                                      filepath.Join(root, ".cache", "cdk"),
-	} {
+	}
+	missing := false
+	for k, v := range want {
 		if os.Getenv(k) == "" {
 			os.Setenv(k, v)
+			missing = true
 		}
+	}
+	if missing && os.Getenv("BPT_DEPLOY_TEST_REEXEC") == "" {
+		os.Setenv("BPT_DEPLOY_TEST_REEXEC", "1")
+		exe, err := os.Executable()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		cmd := exec.Command(exe, os.Args[1:]...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				return ee.ExitCode()
+			}
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		return 0
 	}
 	dir, err := os.MkdirTemp("", "bptracker-deploy-test-")
 	if err != nil {
