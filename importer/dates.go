@@ -186,12 +186,9 @@ func namedMonth(s string) (civil, string, bool) {
 // into c.
 func parseClock(s string, c *civil) string {
 	s = strings.TrimSpace(s)
-	if numberRe.MatchString(s) && strings.Contains(s, ".") || s == "0" {
-		// A spreadsheet time: a fraction of a day.
-		v, _ := strconv.ParseFloat(s, 64)
-		if v < 0 || v >= 1 {
-			return badTime
-		}
+	if v, err := strconv.ParseFloat(s, 64); err == nil && numberRe.MatchString(s) && v < 1 {
+		// A spreadsheet time: a fraction of a day ("8.15" is a clock time
+		// and goes to the pattern below).
 		secs := int(math.Round(v * 86400))
 		if secs >= 86400 {
 			secs = 86399
