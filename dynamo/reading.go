@@ -172,6 +172,9 @@ func (db *DB) FindReadings(ctx context.Context, f bptracker.ReadingFilter) ([]*b
 		if c.P != f.PatientID || len(c.K) <= 1+keyLen || c.K[0] != 'R' {
 			return nil, "", bptracker.Errorf(bptracker.EINVALID, "the cursor is not valid")
 		}
+		if c.K > hi { // from a listing with another range
+			return nil, "", bptracker.Errorf(bptracker.EINVALID, "the cursor is not valid")
+		}
 		if c.K < lo {
 			return nil, "", nil
 		}
