@@ -9,6 +9,7 @@ package importer
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -172,13 +173,17 @@ func Detect(data []byte) (string, error) {
 	if len(text) > 0 && (text[0] == '{' || text[0] == '[') {
 		// FHIR resources always name their type near the top.
 		head := text[:min(len(text), 4096)]
-		if bytes.Contains(head, []byte(`"resourceType"`)) {
+		if resourceTypeKey.Match(head) {
 			return FormatFHIR, nil
 		}
 		return FormatJSON, nil
 	}
 	return FormatCSV, nil
 }
+
+// resourceTypeKey finds a "resourceType" key, not the same words escaped
+// inside a note.
+var resourceTypeKey = regexp.MustCompile(`(?:^|[^\\])"resourceType"\s*:`)
 
 // builder turns rows of any format into the Result.
 type builder struct {

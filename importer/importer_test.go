@@ -227,7 +227,7 @@ func TestDateOrder(t *testing.T) {
 
 func TestParseJSON(t *testing.T) {
 	in := `{"version": 3, "readings": [
-	  {"timestamp": 1769847300000, "SYS": 128, "DIA": 82, "bpm": 64, "comment": "ok"},
+	  {"timestamp": 1769847300000, "SYS": 128, "DIA": 82, "bpm": 64, "comment": "ok", "x": "resourceType"},
 	  {"date": "2026-01-31", "time": "20:05", "systolic": "131", "diastolic": 84, "notes": null},
 	  {"taken_at": "2026-02-01T07:00:00-05:00", "sys": 119, "dia": 79, "heart_rate": 58, "arm": "right", "irregular_heartbeat": true, "tags": ["a", "b"]},
 	  {"datetime": "2026-02-01 07:00", "sys": 20, "dia": 79},
@@ -235,6 +235,9 @@ func TestParseJSON(t *testing.T) {
 	  {"foo": 1}
 	]}`
 	res := mustParse(t, in, importer.Options{Location: paris})
+	if got, want := res.Format, importer.FormatJSON; got != want {
+		t.Errorf("format: got %q, want %q", got, want)
+	}
 	equalLists(t, briefs(res.Readings), []string{
 		"2026-01-31T09:15:00+01:00 128/82 p64 ok",
 		"2026-01-31T20:05:00+01:00 131/84",
