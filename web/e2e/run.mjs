@@ -147,6 +147,17 @@ try {
     await axeOn(page)('account');
   }, page);
 
+  await test('patient screens reflow at 360 px wide (no page-level horizontal scrolling)', async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    for (const path of ['/entry', '/history', '/trends', '/sharing', '/data', '/account']) {
+      await page.goto(base + path);
+      await page.locator('h1').waitFor();
+      await page.waitForLoadState('networkidle');
+      const w = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (w > 360) throw new Error(`${path} is ${w} px wide at a 360 px viewport`);
+    }
+  }, page);
+
   await pctx.close();
 
   const dctx = await b.browser.newContext({ viewport: { width: 1280, height: 900 } });
