@@ -104,6 +104,9 @@ func newClient(ctx context.Context, cfg Config) (*dynamodb.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: load AWS configuration: %w", err)
 	}
+	if awsCfg.Region == "" && cfg.Endpoint != "" {
+		awsCfg.Region = "us-east-1" // DynamoDB Local needs some region to sign for
+	}
 	return dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)

@@ -26,7 +26,9 @@ import (
 	"time"
 )
 
-// Credentials the emulator accepts; any value works, these are conventional.
+// Env holds credentials and a region for clients of the emulator. It runs
+// with -sharedDb, so every credential and region sees the same tables: a
+// program under test started with other values still finds them.
 var Env = []string{"AWS_ACCESS_KEY_ID=x", "AWS_SECRET_ACCESS_KEY=x", "AWS_REGION=us-east-1"}
 
 var (
@@ -126,7 +128,7 @@ func start() (string, error) {
 		return "", err
 	}
 	c := exec.Command(java, "-Xmx512m", "-Djava.library.path="+filepath.Join(dir, "DynamoDBLocal_lib"),
-		"-jar", jar, "-inMemory", "-disableTelemetry", "-port", fmt.Sprint(port))
+		"-jar", jar, "-inMemory", "-sharedDb", "-disableTelemetry", "-port", fmt.Sprint(port))
 	c.Dir = dir
 	c.Stdout, c.Stderr = &stderr, &stderr
 	// The emulator dies with the test binary even if Stop is never called.
