@@ -87,7 +87,9 @@ test-deploy: $(WEB_DIST)
 
 # ---- benchmarks (figures in docs/benchmarks.md)
 bench: $(BIN) deps
-	BPT_REQUIRE_EMULATORS=1 go test -run '^$$' -bench . -benchtime 3s -timeout 30m ./...
+	BPT_BIN=$(CURDIR)/$(BIN) go test -run '^$$' -bench 'ReadingWrites|HistoryReads' -benchtime 5000x ./cmd/bptracker
+	BPT_BIN=$(CURDIR)/$(BIN) go test -run '^$$' -bench 'Startup' -benchtime 20x ./cmd/bptracker
+	go test -run '^$$' -bench 'ImportTenYears|PDF30Days' -benchtime 10x ./importer/ ./exporter/
 	cd web && npm run bench
 
 screenshots: $(BIN)

@@ -25,14 +25,14 @@ import (
 // env is an in-process server over a real SQLite store, with sessions
 // created directly so the matrix does not spend time on TOTP.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	db  *sqlite.DB
 	svc *service.Service
 	srv *httptest.Server
 	h   *bphttp.Server
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {

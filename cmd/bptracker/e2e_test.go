@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 }
 
 // bpt runs a bptracker command with stdin and returns its output.
-func bpt(t *testing.T, stdin string, args ...string) (string, error) {
+func bpt(t testing.TB, stdin string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Stdin = strings.NewReader(stdin)
@@ -61,7 +61,7 @@ type server struct {
 	log *bytes.Buffer
 }
 
-func startServer(t *testing.T, data string, extra ...string) *server {
+func startServer(t testing.TB, data string, extra ...string) *server {
 	t.Helper()
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, extra...)
 	cmd := exec.Command(binary, args...)
@@ -99,13 +99,13 @@ func (s *server) stop() {
 // jar will not send Secure (__Host-) cookies over plain HTTP on loopback,
 // which browsers do.
 type client struct {
-	t       *testing.T
+	t       testing.TB
 	base    string
 	cookies map[string]string
 	header  http.Header
 }
 
-func newClient(t *testing.T, base string) *client {
+func newClient(t testing.TB, base string) *client {
 	return &client{t: t, base: base, cookies: map[string]string{}, header: http.Header{}}
 }
 
@@ -115,14 +115,14 @@ type response struct {
 	body   []byte
 }
 
-func (r *response) json(t *testing.T, v any) {
+func (r *response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
 	}
 }
 
-func (r *response) errorBody(t *testing.T) (code string, fields map[string]string) {
+func (r *response) errorBody(t testing.TB) (code string, fields map[string]string) {
 	t.Helper()
 	var e struct {
 		Error struct {
@@ -187,7 +187,7 @@ func (c *client) expect(want int, method, path string, body any) *response {
 	return r
 }
 
-func code(t *testing.T, secret string, at time.Time) string {
+func code(t testing.TB, secret string, at time.Time) string {
 	t.Helper()
 	c, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	if err != nil {

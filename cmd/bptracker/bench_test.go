@@ -1,0 +1,177 @@
+package main_test
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// benchServer starts the real binary with one signed-in patient and
+// returns the server and the patient's client.
+func benchServer(b *testing.B) (*server, *client) {
+	b.Helper()
+	data := b.TempDir()
+	out, err := bpt(b, pw+"\n", "user", "add", "--data", data, "--email", "bench@example.org", "--name", "Bench")
+	if err != nil {
+		b.Fatalf("user add: %v %s", err, out)
+	}
+	srv := startServer(b, data)
+	c := newClient(b, srv.url)
+	var step map[string]string
+	c.expect(200, "POST", "/api/v1/session", map[string]string{"email": "bench@example.org", "password": pw}).json(b, &step)
+	c.expect(200, "POST", "/api/v1/session/mfa", map[string]string{"code": code(b, step["totp_secret"], time.Now())})
+	return srv, c
+}
+
+// load runs n requests from conc goroutines and reports throughput and
+// latency percentiles.
+func load(b *testing.B, conc int, req func(c *http.Client, i int) error) {
+	b.Helper()
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
+	lat := make([]time.Duration, b.N)
+	var next atomic.Int64
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= b.N {
+					return
+				}
+				t0 := time.Now()
+				if err := req(hc, i); err != nil {
+					failed.Add(1)
+					if failed.Load() == 1 {
+						b.Error(err)
+					}
+				}
+				lat[i] = time.Since(t0)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+	b.ReportMetric(float64(lat[len(lat)*50/100].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(0, "ns/op")
+}
+
+func (c *client) raw(hc *http.Client, method, path, body string) (int, error) {
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var buf [32 << 10]byte
+	for {
+		if _, err := resp.Body.Read(buf[:]); err != nil {
+			break
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+// BenchmarkReadingWrites: POST readings through the real server, each with
+// its audit event and a durable (synchronous=FULL) commit.
+func BenchmarkReadingWrites(b *testing.B) {
+	srv, c := benchServer(b)
+	base := time.Now().Add(-24 * time.Hour)
+	load(b, 32, func(hc *http.Client, i int) error {
+		body := fmt.Sprintf(`{"taken_at":%q,"systolic":%d,"diastolic":%d,"pulse":70,"note":"bench"}`,
+			base.Add(time.Duration(i)*time.Second).Format(time.RFC3339), 110+i%40, 70+i%20)
+		st, err := c.raw(hc, "POST", "/api/v1/patients/me/readings", body)
+		if err == nil && st != 201 {
+			err = fmt.Errorf("status %d", st)
+		}
+		return err
+	})
+	reportPeakMemory(b, srv)
+}
+
+// BenchmarkHistoryReads: GET a 30-day history of 300 readings (twice... ten
+// a day), decrypting each and writing the read's audit event.
+func BenchmarkHistoryReads(b *testing.B) {
+	srv, c := benchServer(b)
+	now := time.Now()
+	for i := range 300 {
+		body := fmt.Sprintf(`{"taken_at":%q,"systolic":%d,"diastolic":%d}`, now.Add(-time.Duration(i)*144*time.Minute).Format(time.RFC3339), 110+i%40, 70+i%20)
+		if r := c.do("POST", "/api/v1/patients/me/readings", body); r.status != 201 {
+			b.Fatalf("seed: %d %s", r.status, r.body)
+		}
+	}
+	from := now.AddDate(0, 0, -30).UTC().Format(time.RFC3339)
+	path := "/api/v1/patients/me/readings?limit=1000&from=" + from
+	load(b, 32, func(hc *http.Client, i int) error {
+		st, err := c.raw(hc, "GET", path, "")
+		if err == nil && st != 200 {
+			err = fmt.Errorf("status %d", st)
+		}
+		return err
+	})
+	reportPeakMemory(b, srv)
+}
+
+// BenchmarkStartup: from exec to the first answered request.
+func BenchmarkStartup(b *testing.B) {
+	data := b.TempDir()
+	if out, err := bpt(b, pw+"\n", "user", "add", "--data", data, "--email", "s@example.org"); err != nil {
+		b.Fatalf("%v %s", err, out)
+	}
+	var total time.Duration
+	for range b.N {
+		t0 := time.Now()
+		srv := startServer(b, data)
+		for {
+			resp, err := http.Get(srv.url + "/healthz")
+			if err == nil {
+				resp.Body.Close()
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		total += time.Since(t0)
+		srv.stop()
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-first-answer")
+	b.ReportMetric(0, "ns/op")
+}
+
+// reportPeakMemory reads the server's peak resident set (VmHWM).
+func reportPeakMemory(b *testing.B, srv *server) {
+	st, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(srv.cmd.Process.Pid), "status"))
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(st), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.Atoi(strings.Fields(line)[1])
+			b.ReportMetric(float64(kb)/1024, "peak-MiB")
+		}
+	}
+}
