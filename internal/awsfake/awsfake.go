@@ -41,6 +41,7 @@ type Server struct {
 
 	mu    sync.Mutex
 	ops   map[string]Op
+	gets  map[string]http.HandlerFunc
 	calls []Call
 }
 
@@ -48,7 +49,7 @@ type Server struct {
 // when the test ends.
 func NewServer(tb testing.TB, prefix string) *Server {
 	tb.Helper()
-	s := &Server{prefix: prefix, ops: map[string]Op{}}
+	s := &Server{prefix: prefix, ops: map[string]Op{}, gets: map[string]http.HandlerFunc{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	tb.Cleanup(s.Close)
 	return s
@@ -59,6 +60,13 @@ func (s *Server) Handle(op string, fn Op) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ops[op] = fn
+}
+
+// HandleGet serves GET requests for path (e.g. a JWKS document).
+func (s *Server) HandleGet(path string, h http.HandlerFunc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gets[path] = h
 }
 
 // Calls returns the requests received so far.
@@ -78,6 +86,15 @@ func (s *Server) Targets() []string {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		s.mu.Lock()
+		h, ok := s.gets[r.URL.Path]
+		s.mu.Unlock()
+		if ok {
+			h(w, r)
+			return
+		}
+	}
 	if r.Method != http.MethodPost || r.URL.Path != "/" {
 		writeError(w, &Error{Status: 404, Type: "UnknownOperationException", Message: "not found"})
 		return

@@ -211,6 +211,15 @@ func StartCognitoLocal(tb testing.TB) *Process {
 		missing(tb, "node", "needed to run cognito-local")
 	}
 	dir := tb.TempDir()
+	// cognito-local's own default makes the email the username of every
+	// new pool; Cognito's default, and our pools, use plain usernames.
+	if err := os.MkdirAll(filepath.Join(dir, ".cognito"), 0o700); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".cognito", "config.json"),
+		[]byte(`{"UserPoolDefaults":{"UsernameAttributes":[]}}`), 0o600); err != nil {
+		tb.Fatal(err)
+	}
 	port := FreePort(tb)
 	cmd := exec.Command(node, script)
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "HOST=127.0.0.1", "DEBUG=")
