@@ -203,9 +203,14 @@ func (s *Server) wrapRoute(rt Route) http.Handler {
 				writeError(w, r, err)
 				return
 			}
-			// Patient routes are decided by the service for the {pid} of
-			// the path; service-level routes here.
-			if !strings.Contains(rt.Pattern, "{pid}") && !bptracker.DecideService(a.User.Role, rt.Action) {
+			// The route's action is decided before the handler runs: for the
+			// {pid} of the path by the policy, otherwise by role.
+			if strings.Contains(rt.Pattern, "{pid}") {
+				if err := s.svc.Authorize(r.Context(), a, rt.Action, patientID(r, a)); err != nil {
+					writeError(w, r, err)
+					return
+				}
+			} else if !bptracker.DecideService(a.User.Role, rt.Action) {
 				writeError(w, r, bptracker.Errorf(bptracker.EFORBIDDEN, "your role does not allow this"))
 				return
 			}

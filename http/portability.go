@@ -1,0 +1,129 @@
+package http
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/bptracker/bptracker"
+	"github.com/bptracker/bptracker/service"
+)
+
+// readUpload reads an import file: the raw request body (the web app sends
+// the file as is, so its SHA-256 can be signed), or the "file" part of a
+// multipart form.
+func readUpload(r *http.Request) ([]byte, error) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" {
+		if err := r.ParseMultipartForm(maxImportBody); err != nil {
+			return nil, uploadError(err)
+		}
+		f, _, err := r.FormFile("file")
+		if err != nil {
+			return nil, bptracker.Errorf(bptracker.EINVALID, "send the file in a form field named file")
+		}
+		defer f.Close()
+		return io.ReadAll(f)
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, uploadError(err)
+	}
+	if len(b) == 0 {
+		return nil, bptracker.Errorf(bptracker.EINVALID, "the file is empty")
+	}
+	return b, nil
+}
+
+func uploadError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return bptracker.Errorf(bptracker.ETOOLARGE, "the file is larger than 10 MB; split it into smaller files")
+	}
+	return bptracker.Errorf(bptracker.EINVALID, "the upload could not be read")
+}
+
+func boolParam(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fieldError(name, name+" must be true or false")
+	}
+	return b, nil
+}
+
+func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
+	q := r.URL.Query()
+	dry, err := boolParam(r, "dry_run")
+	if err != nil {
+		return err
+	}
+	valid, err := boolParam(r, "valid_rows")
+	if err != nil {
+		return err
+	}
+	data, err := readUpload(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.Import(r.Context(), a, patientID(r, a), data, service.ImportOptions{
+		DryRun: dry, ValidRows: valid, DateOrder: q.Get("date_order"), TimeZone: q.Get("tz"), Format: q.Get("format")})
+	if err != nil && res != nil {
+		// Nothing was imported: answer the rejected rows with the error.
+		var body errorBody
+		body.Error.Code, body.Error.Message = bptracker.ErrorCode(err), bptracker.ErrorMessage(err)
+		return writeJSON(w, http.StatusBadRequest, map[string]any{"error": body.Error, "result": res})
+	} else if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if res.Imported > 0 {
+		status = http.StatusCreated
+	}
+	return writeJSON(w, status, res)
+}
+
+func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
+	loc := callerLocation(a)
+	from, err := timeParam(r, "from", loc)
+	if err != nil {
+		return err
+	}
+	to, err := timeParam(r, "to", loc)
+	if err != nil {
+		return err
+	}
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	ex, err := s.svc.Export(r.Context(), a, patientID(r, a), format, from, to)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", ex.ContentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+ex.Filename+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(len(ex.Body)))
+	_, err = w.Write(ex.Body)
+	return err
+}
+
+func (s *Server) handleArchive(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
+	// Build it whole first, so a failure answers an error rather than a
+	// truncated zip.
+	var buf bytes.Buffer
+	if err := s.svc.Archive(r.Context(), a, patientID(r, a), &buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="my-blood-pressure-data.zip"`)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, err := w.Write(buf.Bytes())
+	return err
+}
