@@ -212,6 +212,19 @@ func TestSSM(t *testing.T) {
 	rand.Read(key)
 	fake.Put("/bptracker/kek", "SecureString", base64.StdEncoding.EncodeToString(key))
 
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		fake.Put("/bptracker/kek-enc", "SecureString", enc.EncodeToString(key))
+		a, err := kek.NewSSM(ctx, client, "/bptracker/kek-enc")
+		if err != nil {
+			t.Fatalf("key in another base64 alphabet: %v", err)
+		}
+		b, _ := kek.NewAESGCM(key)
+		ct, _ := a.Encrypt([]byte("x"), nil)
+		if _, err := b.Decrypt(ct, nil); err != nil {
+			t.Errorf("key decoded differently: %v", err)
+		}
+	}
+
 	t.Run("OK", func(t *testing.T) {
 		a, err := kek.NewSSM(ctx, client, "/bptracker/kek")
 		if err != nil {

@@ -38,15 +38,26 @@ func NewSSM(ctx context.Context, client *ssm.Client, name string) (tink.AEAD, er
 	if p.Type != ssmtypes.ParameterTypeSecureString {
 		return nil, fmt.Errorf("kek: SSM parameter %s is a %s; the key must be a SecureString", name, p.Type)
 	}
-	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(*p.Value))
-	if err != nil {
-		// The error would quote part of the key: leave it out.
+	key, ok := decodeKey(strings.TrimSpace(*p.Value))
+	if !ok {
+		// The decoder's error would quote part of the key: leave it out.
 		return nil, fmt.Errorf("kek: SSM parameter %s is not base64; it must hold a base64 32-byte key", name)
 	}
 	if len(key) != KeySize {
 		return nil, fmt.Errorf("kek: SSM parameter %s holds %d bytes; want %d (AES-256)", name, len(key), KeySize)
 	}
 	return NewAESGCM(key)
+}
+
+// decodeKey accepts standard and URL-safe base64, padded or not (the
+// stack's parameter generator writes base64url).
+func decodeKey(v string) ([]byte, bool) {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(v); err == nil {
+			return b, true
+		}
+	}
+	return nil, false
 }
 
 // NewAESGCM returns Tink's AES-GCM AEAD (12-byte random nonce, 16-byte tag)
