@@ -12,11 +12,16 @@ import (
 	"strings"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/bptracker/bptracker"
+	"github.com/bptracker/bptracker/dynamo"
 	"github.com/bptracker/bptracker/kek"
 	"github.com/bptracker/bptracker/keyring"
 	"github.com/bptracker/bptracker/service"
 	"github.com/bptracker/bptracker/sqlite"
+	"github.com/tink-crypto/tink-go/v2/tink"
 )
 
 // flags is a flag set whose every flag can also come from the environment:
@@ -77,13 +82,92 @@ func (f *flags) parse(args []string) error {
 	return errors.Join(f.errs...)
 }
 
-// storeConfig is how every command that touches the data finds it.
+// storeConfig is how every command that touches the data finds it: the
+// same flags (and environment variables) for every subcommand.
 type storeConfig struct {
-	Data string
+	Data           string
+	Store          string // sqlite or dynamodb
+	DynamoTable    string
+	DynamoEndpoint string
+	Keys           string // file, kms or ssm
+	KMSKeyID       string
+	SSMParameter   string
 }
 
 func (c *storeConfig) register(f *flags) {
-	f.str(&c.Data, "data", "./data", "data directory (database and keys)")
+	f.str(&c.Data, "data", "./data", "data directory (SQLite database and the key file)")
+	f.str(&c.Store, "store", "sqlite", "sqlite (embedded) or dynamodb")
+	f.str(&c.DynamoTable, "dynamodb-table", "", "DynamoDB table name (with --store dynamodb)")
+	f.str(&c.DynamoEndpoint, "dynamodb-endpoint", "", "DynamoDB endpoint URL, e.g. DynamoDB Local's; empty for AWS")
+	f.str(&c.Keys, "keys", "file", "key-encryption key: file (DATA/keys/kek.json), kms or ssm")
+	f.str(&c.KMSKeyID, "kms-key-id", "", "KMS key id or ARN (with --keys kms)")
+	f.str(&c.SSMParameter, "ssm-kek-parameter", "", "SSM SecureString parameter holding the key (with --keys ssm)")
+}
+
+// check reports contradictory or missing settings before anything starts.
+func (c *storeConfig) check() error {
+	switch c.Store {
+	case "sqlite":
+	case "dynamodb":
+		if c.DynamoTable == "" {
+			return usageError{"--store dynamodb needs --dynamodb-table (BPT_DYNAMODB_TABLE)"}
+		}
+	default:
+		return usageError{fmt.Sprintf("--store %q: use sqlite or dynamodb", c.Store)}
+	}
+	switch c.Keys {
+	case "file":
+	case "kms":
+		if c.KMSKeyID == "" {
+			return usageError{"--keys kms needs --kms-key-id (BPT_KMS_KEY_ID)"}
+		}
+	case "ssm":
+		if c.SSMParameter == "" {
+			return usageError{"--keys ssm needs --ssm-kek-parameter (BPT_SSM_KEK_PARAMETER)"}
+		}
+	default:
+		return usageError{fmt.Sprintf("--keys %q: use file, kms or ssm", c.Keys)}
+	}
+	return nil
+}
+
+// openStore opens the configured store.
+func (c *storeConfig) openStore(ctx context.Context) (bptracker.Store, error) {
+	if c.Store == "dynamodb" {
+		return dynamo.Open(ctx, dynamo.Config{Table: c.DynamoTable, Endpoint: c.DynamoEndpoint})
+	}
+	if err := os.MkdirAll(c.Data, 0o700); err != nil {
+		return nil, err
+	}
+	return sqlite.Open(c.dbPath())
+}
+
+// openKEK loads the key-encryption key; create lets a new installation make
+// its key file.
+func (c *storeConfig) openKEK(ctx context.Context, create bool) (tink.AEAD, error) {
+	switch c.Keys {
+	case "kms", "ssm":
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if c.Keys == "kms" {
+			return kek.NewKMS(kms.NewFromConfig(awsCfg), c.KMSKeyID), nil
+		}
+		return kek.NewSSM(ctx, ssm.NewFromConfig(awsCfg), c.SSMParameter)
+	}
+	if _, err := os.Stat(c.keyPath()); errors.Is(err, os.ErrNotExist) {
+		if !create {
+			return nil, fmt.Errorf("no key file at %s: is %s a BP Tracker data directory?", c.keyPath(), c.Data)
+		}
+		if _, err := os.Stat(c.dbPath()); err == nil && c.Store == "sqlite" {
+			return nil, fmt.Errorf("%s exists but its key file %s is missing: without the key the data cannot be read; restore the key file from your backup", c.dbPath(), c.keyPath())
+		}
+		if err := kek.CreateFile(c.keyPath()); err != nil {
+			return nil, fmt.Errorf("create key file: %w", err)
+		}
+	}
+	return kek.LoadFile(c.keyPath())
 }
 
 func (c *storeConfig) dbPath() string  { return filepath.Join(c.Data, "bptracker.db") }
@@ -99,22 +183,14 @@ type app struct {
 // directory and key file may be created (serve, user add) or must exist
 // (audit verify, backup).
 func openApp(ctx context.Context, c storeConfig, create bool, cfg service.Config) (*app, error) {
-	if _, err := os.Stat(c.keyPath()); errors.Is(err, os.ErrNotExist) {
-		if !create {
-			return nil, fmt.Errorf("no key file at %s: is %s a BP Tracker data directory?", c.keyPath(), c.Data)
-		}
-		if _, err := os.Stat(c.dbPath()); err == nil {
-			return nil, fmt.Errorf("%s exists but its key file %s is missing: without the key the data cannot be read; restore the key file from your backup", c.dbPath(), c.keyPath())
-		}
-		if err := kek.CreateFile(c.keyPath()); err != nil {
-			return nil, fmt.Errorf("create key file: %w", err)
-		}
+	if err := c.check(); err != nil {
+		return nil, err
 	}
-	k, err := kek.LoadFile(c.keyPath())
+	k, err := c.openKEK(ctx, create)
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(c.dbPath())
+	db, err := c.openStore(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -39,8 +39,13 @@ commands:
   user add         create an account (password read from stdin)
   user passwd      set an account's password (password read from stdin)
   audit verify     check the audit trail's hash chains
+  audit export     write the audit trail as JSON lines, chain by chain
+  import           import readings from CSV, XLSX, ODS, JSON or FHIR
+  export           export readings as CSV, XLSX, PDF, FHIR, JSON or a zip of everything
   backup           take a consistent copy of the data while the server runs
   restore          put a backup into an empty data directory
+  dynamo create-table   create the DynamoDB table (for DynamoDB Local)
+  cost             estimate the monthly AWS bill
 
 Run 'bptracker <command> -h' for the flags of a command. Every flag can also
 be set from the environment: --data is BPT_DATA, --idle-timeout is
@@ -69,7 +74,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if len(rest) > 0 && rest[0] == "verify" {
 			return runAuditVerify(ctx, rest[1:], getenv, stdout, stderr)
 		}
-		return usageError{"usage: bptracker audit verify [flags]"}
+		if len(rest) > 0 && rest[0] == "export" {
+			return runAuditExport(ctx, rest[1:], getenv, stdout, stderr)
+		}
+		return usageError{"usage: bptracker audit verify|export [flags]"}
+	case "import":
+		return runImport(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, getenv, stdout, stderr)
+	case "dynamo":
+		if len(rest) > 0 && rest[0] == "create-table" {
+			return runDynamoCreateTable(ctx, rest[1:], getenv, stdout, stderr)
+		}
+		return usageError{"usage: bptracker dynamo create-table [flags]"}
+	case "cost":
+		return runCost(ctx, rest, getenv, stdout, stderr)
 	case "backup":
 		return runBackup(ctx, rest, getenv, stdin, stdout, stderr)
 	case "restore":

@@ -127,10 +127,13 @@ func runAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if _, err := os.Stat(sc.dbPath()); err != nil {
+	if err := sc.check(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(sc.dbPath()); err != nil && sc.Store == "sqlite" {
 		return fmt.Errorf("no database at %s", sc.dbPath())
 	}
-	db, err := sqlite.Open(sc.dbPath())
+	db, err := sc.openStore(ctx)
 	if err != nil {
 		return err
 	}
