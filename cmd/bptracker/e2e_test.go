@@ -3,7 +3,6 @@ package main_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bptracker/bptracker/internal/dynamolocal"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 	_ "modernc.org/sqlite"
@@ -28,6 +28,7 @@ var binary string
 
 func TestMain(m *testing.M) {
 	binary = os.Getenv("BPT_BIN")
+	var built string
 	if binary == "" {
 		dir, err := os.MkdirTemp("", "bptracker-e2e-")
 		if err != nil {
@@ -39,17 +40,26 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 			os.Exit(1)
 		}
-		defer os.RemoveAll(dir)
+		built = dir
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	dynamolocal.Stop()
+	if built != "" {
+		os.RemoveAll(built)
+	}
+	os.Exit(code)
 }
+
+// storeEnv selects the store of every command a test runs (empty: the
+// embedded SQLite default).
+var storeEnv []string
 
 // bpt runs a bptracker command with stdin and returns its output.
 func bpt(t testing.TB, stdin string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = append(os.Environ(), "BPT_DATA=")
+	cmd.Env = append(append(os.Environ(), "BPT_DATA="), storeEnv...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
@@ -65,6 +75,7 @@ func startServer(t testing.TB, data string, extra ...string) *server {
 	t.Helper()
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, extra...)
 	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), storeEnv...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -214,6 +225,21 @@ func (c *client) signIn(email, pw, mfaCode string) map[string]any {
 const pw = "correct horse battery staple"
 
 func TestEndToEnd(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { journey(t, "sqlite") })
+	t.Run("dynamodb", func(t *testing.T) {
+		ep := dynamolocal.Start(t)
+		table := fmt.Sprintf("e2e-%d", time.Now().UnixNano())
+		storeEnv = append(append([]string{}, dynamolocal.Env...), "BPT_STORE=dynamodb", "BPT_DYNAMODB_TABLE="+table, "BPT_DYNAMODB_ENDPOINT="+ep)
+		defer func() { storeEnv = nil }()
+		if out, err := bpt(t, "", "dynamo", "create-table"); err != nil {
+			t.Fatalf("create-table: %v\n%s", err, out)
+		}
+		journey(t, "dynamodb")
+	})
+}
+
+// journey is the core issue's walk through the product, on one store.
+func journey(t *testing.T, store string) {
 	data := t.TempDir()
 	for _, u := range [][]string{{"alice@example.org", "patient", "Alice Example"}, {"bob@example.org", "patient", "Bob Example"}} {
 		if out, err := bpt(t, pw+"\n", "user", "add", "--data", data, "--email", u[0], "--role", u[1], "--name", u[2]); err != nil {
@@ -509,6 +535,9 @@ func TestEndToEnd(t *testing.T) {
 	if out, err := bpt(t, "", "audit", "verify", "--data", data); err != nil {
 		t.Fatalf("audit verify: %v\n%s", err, out)
 	}
+	if store != "sqlite" {
+		return // tampering with DynamoDB items is covered in the dynamo package
+	}
 	db, err := sql.Open("sqlite", filepath.Join(data, "bptracker.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -530,5 +559,4 @@ func TestEndToEnd(t *testing.T) {
 	if err == nil || !strings.Contains(out, evID) {
 		t.Fatalf("audit verify after tampering: err %v, output %q; want a failure naming event %s", err, out, evID)
 	}
-	_ = context.Background
 }

@@ -1,0 +1,137 @@
+// Command bootstrap is the Lambda function: the service's HTTP handler
+// behind an API Gateway HTTP API or a Lambda function URL, on DynamoDB, with
+// Cognito (or built-in) accounts and the key-encryption key from KMS, SSM or
+// a file. It needs none of the local server's parts (SQLite, TLS files, the
+// embedded web app, which CloudFront serves from S3).
+//
+// Build: GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc
+// -trimpath -ldflags='-s -w' -o bootstrap ./cmd/bootstrap
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	awslambda "github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/tink-crypto/tink-go/v2/tink"
+
+	"github.com/bptracker/bptracker"
+	"github.com/bptracker/bptracker/cognito"
+	"github.com/bptracker/bptracker/dynamo"
+	bphttp "github.com/bptracker/bptracker/http"
+	"github.com/bptracker/bptracker/kek"
+	"github.com/bptracker/bptracker/keyring"
+	"github.com/bptracker/bptracker/lambda"
+	"github.com/bptracker/bptracker/service"
+)
+
+func main() {
+	h, err := newHandler(context.Background(), os.Getenv, os.Stderr)
+	if err != nil {
+		// The init error is what Lambda shows for a failed cold start.
+		fmt.Fprintln(os.Stderr, "bootstrap:", err)
+		os.Exit(1)
+	}
+	awslambda.Start(h)
+}
+
+// newHandler wires the function from the environment.
+func newHandler(ctx context.Context, getenv func(string) string, stderr io.Writer) (lambda.Handler, error) {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.Region))
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+
+	store, err := dynamo.Open(ctx, dynamo.Config{Table: cfg.Table, Endpoint: cfg.DynamoEndpoint, Region: cfg.Region})
+	if err != nil {
+		return nil, err
+	}
+
+	var k tink.AEAD
+	switch cfg.Keys {
+	case "kms":
+		k = kek.NewKMS(kms.NewFromConfig(awsCfg, func(o *kms.Options) {
+			if cfg.KMSEndpoint != "" {
+				o.BaseEndpoint = aws.String(cfg.KMSEndpoint)
+			}
+		}), cfg.KMSKeyID)
+	case "ssm":
+		if k, err = kek.NewSSM(ctx, ssm.NewFromConfig(awsCfg, func(o *ssm.Options) {
+			if cfg.SSMEndpoint != "" {
+				o.BaseEndpoint = aws.String(cfg.SSMEndpoint)
+			}
+		}), cfg.SSMParam); err != nil {
+			return nil, err
+		}
+	case "file":
+		if k, err = kek.LoadFile(cfg.KeyFile); err != nil {
+			return nil, err
+		}
+	}
+	keys, err := keyring.New(ctx, k, store, cfg.KeyCacheTTL, time.Now)
+	if err != nil {
+		return nil, fmt.Errorf("open the keyring: %w", err)
+	}
+
+	sc := service.DefaultConfig()
+	sc.Logger, sc.AllowSignup = log, cfg.AllowSignup
+	sc.IdleTimeout, sc.SessionLifetime = cfg.IdleTimeout, cfg.SessionLifetime
+
+	var svc *service.Service
+	var idp bptracker.IdentityProvider // nil: built-in accounts
+	if cfg.Identity == "cognito" {
+		idp, err = cognito.New(cognito.Config{
+			Client: cip.NewFromConfig(awsCfg, func(o *cip.Options) {
+				if cfg.CognitoEndpoint != "" {
+					o.BaseEndpoint = aws.String(cfg.CognitoEndpoint)
+				}
+			}),
+			UserPoolID: cfg.PoolID, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+			Issuer: cfg.CognitoIssuer,
+			// The service is built below; sign-in only runs after that.
+			UserIDByEmail: func(ctx context.Context, email string) (string, error) {
+				u, err := svc.FindUserByEmail(ctx, email)
+				if err != nil {
+					return "", err
+				}
+				return u.ID, nil
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	svc = service.New(store, keys, idp, sc)
+
+	api := bphttp.NewServer(svc, bphttp.Options{Logger: log})
+	return lambda.NewHandler(api, lambda.Options{
+		OriginSecret: cfg.OriginSecret,
+		OnOriginDenied: func(ctx context.Context, r *http.Request) {
+			// TODO(lead): write the audit event through the service.
+			log.Warn("origin check failed", "request_id", r.Header.Get(lambda.HeaderRequestID), "source_ip", r.RemoteAddr)
+		},
+		UploadHint: "Import large files in parts of under 6 MB.",
+	}), nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
