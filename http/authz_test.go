@@ -29,7 +29,6 @@ type env struct {
 	db  *sqlite.DB
 	svc *service.Service
 	srv *httptest.Server
-	h   *bphttp.Server
 }
 
 func newEnv(t testing.TB) *env {
