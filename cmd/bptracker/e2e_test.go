@@ -3,10 +3,19 @@ package main_test
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"database/sql"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -89,7 +98,7 @@ func startServer(t testing.TB, data string, extra ...string) *server {
 	if err != nil {
 		t.Fatalf("server did not start: %v\n%s", err, s.log)
 	}
-	m := regexp.MustCompile(`listening on (http://\S+)`).FindStringSubmatch(line)
+	m := regexp.MustCompile(`listening on (https?://\S+)`).FindStringSubmatch(line)
 	if m == nil {
 		t.Fatalf("unexpected first line %q", line)
 	}
@@ -559,4 +568,62 @@ func journey(t *testing.T, store string) {
 	if err == nil || !strings.Contains(out, evID) {
 		t.Fatalf("audit verify after tampering: err %v, output %q; want a failure naming event %s", err, out, evID)
 	}
+}
+
+// TestServeRefusesPlainHTTP: health data does not cross a network in clear.
+func TestServeRefusesPlainHTTP(t *testing.T) {
+	out, err := bpt(t, "", "serve", "--addr", "0.0.0.0:0", "--data", t.TempDir())
+	if err == nil || !strings.Contains(out, "refusing plain HTTP") {
+		t.Fatalf("serve on 0.0.0.0 without TLS: err %v, output %q; want a refusal", err, out)
+	}
+	if out, err := bpt(t, "", "serve", "--tls-cert", "x.pem", "--data", t.TempDir()); err == nil || !strings.Contains(out, "go together") {
+		t.Fatalf("--tls-cert without --tls-key: err %v, output %q", err, out)
+	}
+}
+
+// TestServeTLS: --tls-cert and --tls-key serve HTTPS, TLS 1.2 at least.
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	srv := startServer(t, filepath.Join(dir, "data"), "--tls-cert", certFile, "--tls-key", keyFile)
+	if !strings.HasPrefix(srv.url, "https://") {
+		t.Fatalf("url = %s, want https", srv.url)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(must(x509.ParseCertificate(der)))
+	for _, v := range []uint16{tls.VersionTLS11, tls.VersionTLS12} {
+		hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: v, MaxVersion: v}}}
+		resp, err := hc.Get(srv.url + "/healthz")
+		if v == tls.VersionTLS11 {
+			if err == nil {
+				resp.Body.Close()
+				t.Fatal("a TLS 1.1 handshake succeeded")
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Strict-Transport-Security") == "" {
+			t.Fatalf("healthz over TLS: %d, HSTS %q", resp.StatusCode, resp.Header.Get("Strict-Transport-Security"))
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
