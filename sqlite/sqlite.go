@@ -35,6 +35,7 @@ const maxBatch = 256
 
 // DB is the SQLite store.
 type DB struct {
+	dsn string
 	w   *sql.DB // the single writer connection
 	r   *sql.DB // the reader pool
 	ops chan op
@@ -77,7 +78,7 @@ func Open(path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	db := &DB{w: w, r: r, ops: make(chan op, maxBatch), quit: make(chan struct{}), done: make(chan struct{})}
+	db := &DB{dsn: dsn, w: w, r: r, ops: make(chan op, maxBatch), quit: make(chan struct{}), done: make(chan struct{})}
 	go db.writer()
 	return db, nil
 }
@@ -105,7 +106,14 @@ func (db *DB) Checkpoint(ctx context.Context) error {
 // BackupTo writes a consistent copy of the database to path (VACUUM INTO),
 // safe while the server runs.
 func (db *DB) BackupTo(ctx context.Context, path string) error {
-	_, err := db.r.ExecContext(ctx, "VACUUM INTO ?", path)
+	// VACUUM INTO reads in one transaction (a consistent snapshot under
+	// WAL) and writes a new file, which the query-only readers may not.
+	c, err := sql.Open("sqlite", db.dsn)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.ExecContext(ctx, "VACUUM INTO ?", path)
 	return err
 }
 

@@ -97,3 +97,22 @@ func TestAuditAppendOnly(t *testing.T) {
 func TestConformance(t *testing.T) {
 	storetest.RunConformance(t, func(t *testing.T) bptracker.Store { return MustOpenDB(t) })
 }
+
+// FuzzCursor: a cursor from outside never panics and is refused as invalid
+// unless it decodes.
+func FuzzCursor(f *testing.F) {
+	db := MustOpenDB(f)
+	for _, s := range []string{"", "MTIzOmFiYw", "%%%", "MTIz", "OmFiYw"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, c string) {
+		_, _, err := db.FindReadings(context.Background(), bptracker.ReadingFilter{PatientID: "p", Cursor: c})
+		if code := bptracker.ErrorCode(err); code != "" && code != bptracker.EINVALID {
+			t.Fatalf("cursor %q: %v", c, err)
+		}
+		_, _, err = db.FindAuditEvents(context.Background(), bptracker.AuditFilter{Cursor: c})
+		if code := bptracker.ErrorCode(err); code != "" && code != bptracker.EINVALID {
+			t.Fatalf("audit cursor %q: %v", c, err)
+		}
+	})
+}
