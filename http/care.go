@@ -111,6 +111,19 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, _ *
 	return nil
 }
 
+func (s *Server) handleRequestReset(w http.ResponseWriter, r *http.Request, _ *service.Actor) error {
+	var in struct {
+		Email string `json:"email"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if err := s.svc.RequestReset(r.Context(), requestInfo(r), in.Email, func(code string) string { return link(r, "/reset/"+code) }); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusAccepted, map[string]string{"status": "if an account has this address, a reset link is on its way"})
+}
+
 func (s *Server) handlePanel(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
 	list, err := s.svc.Panel(r.Context(), a)
 	if err != nil {

@@ -30,6 +30,7 @@ func (s *Server) routes() []Route {
 
 		{Pattern: "POST /api/v1/invitations", Action: bptracker.ActionInvite, Handle: s.handleStaffInvite},
 		{Pattern: "POST /api/v1/invitations/{code}/accept", Action: actionSignIn, Public: true, Handle: s.handleAcceptInvitation},
+		{Pattern: "POST /api/v1/password-reset", Action: actionSignIn, Public: true, Handle: s.handleRequestReset},
 		{Pattern: "POST /api/v1/resets/{code}", Action: actionSignIn, Public: true, Handle: s.handleResetPassword},
 		{Pattern: "GET /api/v1/patients", Action: bptracker.ActionPanel, Handle: s.handlePanel},
 

@@ -180,6 +180,44 @@ func (s *Service) ProviderResetLink(ctx context.Context, a *Actor, patientID str
 	return s.resetLink(ctx, a, p)
 }
 
+// resetAnswerTime is how long a reset request takes whatever happens, so
+// the answer's timing does not tell whether an account exists.
+const resetAnswerTime = 1500 * time.Millisecond
+
+// RequestReset emails a reset link to the address if it has an active
+// account. The answer is the same either way; only the audit trail and the
+// mailbox know the difference.
+func (s *Service) RequestReset(ctx context.Context, req Request, email string, linkFor func(code string) string) error {
+	if s.cfg.Mailer == nil {
+		return bptracker.Errorf(bptracker.ENOTIMPLEMENTED, "password reset by email is not set up here; ask your practice for a reset link")
+	}
+	deadline := time.Now().Add(resetAnswerTime)
+	defer func() { time.Sleep(time.Until(deadline)) }()
+	ev := s.event(nil, req, "password.reset_request", "", "", bptracker.OutcomeFailure)
+	rec, err := s.store.FindUserByEmailIndex(ctx, s.keys.EmailIndex(email))
+	if err != nil || rec.Status != bptracker.UserActive || rec.PasswordHash == "" && rec.ExternalID == "" {
+		return s.audit(ctx, ev)
+	}
+	_, u, _, err := s.findUser(ctx, rec.ID)
+	if err != nil {
+		return err
+	}
+	inv, err := s.resetLink(ctx, &Actor{User: u, Request: req}, u)
+	if err != nil {
+		return err
+	}
+	body := "Someone (we hope you) asked to reset the password of your BP Tracker account.\n\n" +
+		"Open this link within 24 hours to choose a new password:\n" + linkFor(inv.Code) + "\n\n" +
+		"If you did not ask, ignore this message: your password stays as it is."
+	if err := s.cfg.Mailer.Send(ctx, u.Email, "Reset your BP Tracker password", body); err != nil {
+		s.log.Error("reset mail not sent", "user", u.ID, "request_id", req.RequestID, "err", err)
+		ev.ResourceID, ev.ActorID, ev.Detail = u.ID, u.ID, "mail not sent"
+		return s.audit(ctx, ev)
+	}
+	ev.ResourceID, ev.ActorID, ev.Outcome = u.ID, u.ID, bptracker.OutcomeSuccess
+	return s.audit(ctx, ev)
+}
+
 // ResetPassword uses a reset link. The TOTP enrolment stays.
 func (s *Service) ResetPassword(ctx context.Context, req Request, code, pw string) error {
 	inv, err := s.store.FindInvitation(ctx, HashToken(code))

@@ -29,6 +29,14 @@ type Config struct {
 	Now             func() time.Time
 	NewID           func() string
 	Logger          *slog.Logger
+	// Mailer sends reset links when set; without it, resets go through
+	// links that an admin or provider passes on.
+	Mailer Mailer
+}
+
+// Mailer sends one plain-text email.
+type Mailer interface {
+	Send(ctx context.Context, to, subject, body string) error
 }
 
 // DefaultConfig returns the documented defaults.

@@ -52,12 +52,18 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 		return nil, fmt.Errorf("configuration:\n%w", err)
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	start := time.Now()
+	var phases []any // name, milliseconds: where a cold start spends its time
+	phase := func(name string) {
+		phases = append(phases, name+"_ms", time.Since(start).Milliseconds())
+	}
 
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.Region))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
 
+	phase("aws_config")
 	store, err := dynamo.Open(ctx, dynamo.Config{Table: cfg.Table, Endpoint: cfg.DynamoEndpoint, Region: cfg.Region})
 	if err != nil {
 		return nil, err
@@ -84,10 +90,12 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 			return nil, err
 		}
 	}
+	phase("kek")
 	keys, err := keyring.New(ctx, k, store, cfg.KeyCacheTTL, time.Now)
 	if err != nil {
 		return nil, fmt.Errorf("open the keyring: %w", err)
 	}
+	phase("keyring")
 
 	sc := service.DefaultConfig()
 	sc.Logger, sc.AllowSignup = log, cfg.AllowSignup
@@ -120,6 +128,8 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 	svc = service.New(store, keys, idp, sc)
 
 	api := bphttp.NewServer(svc, bphttp.Options{Logger: log})
+	phase("handler")
+	log.Info("init", append([]any{"store", cfg.Store, "identity", cfg.Identity, "keys", cfg.Keys}, phases...)...)
 	return lambda.NewHandler(api, lambda.Options{
 		OriginSecret: cfg.OriginSecret,
 		OnOriginDenied: func(ctx context.Context, r *http.Request) {

@@ -12,7 +12,25 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/bptracker/bptracker/internal/dynamolocal"
 )
+
+// onStores runs a benchmark on the embedded SQLite store and on DynamoDB
+// Local (figures for comparison only: the emulator is not DynamoDB).
+func onStores(b *testing.B, bench func(b *testing.B)) {
+	b.Run("sqlite", bench)
+	b.Run("dynamodb-local", func(b *testing.B) {
+		ep := dynamolocal.Start(b)
+		storeEnv = append(append([]string{}, dynamolocal.Env...), "BPT_STORE=dynamodb",
+			fmt.Sprintf("BPT_DYNAMODB_TABLE=bench-%d", time.Now().UnixNano()), "BPT_DYNAMODB_ENDPOINT="+ep)
+		defer func() { storeEnv = nil }()
+		if out, err := bpt(b, "", "dynamo", "create-table"); err != nil {
+			b.Fatalf("create-table: %v %s", err, out)
+		}
+		bench(b)
+	})
+}
 
 // benchServer starts the real binary with one signed-in patient and
 // returns the server and the patient's client.
@@ -99,7 +117,9 @@ func (c *client) raw(hc *http.Client, method, path, body string) (int, error) {
 
 // BenchmarkReadingWrites: POST readings through the real server, each with
 // its audit event and a durable (synchronous=FULL) commit.
-func BenchmarkReadingWrites(b *testing.B) {
+func BenchmarkReadingWrites(b *testing.B) { onStores(b, benchReadingWrites) }
+
+func benchReadingWrites(b *testing.B) {
 	srv, c := benchServer(b)
 	base := time.Now().Add(-24 * time.Hour)
 	load(b, 32, func(hc *http.Client, i int) error {
@@ -116,7 +136,9 @@ func BenchmarkReadingWrites(b *testing.B) {
 
 // BenchmarkHistoryReads: GET a 30-day history of 300 readings (twice... ten
 // a day), decrypting each and writing the read's audit event.
-func BenchmarkHistoryReads(b *testing.B) {
+func BenchmarkHistoryReads(b *testing.B) { onStores(b, benchHistoryReads) }
+
+func benchHistoryReads(b *testing.B) {
 	srv, c := benchServer(b)
 	now := time.Now()
 	for i := range 300 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bphttp "github.com/bptracker/bptracker/http"
+	"github.com/bptracker/bptracker/mail"
 	"github.com/bptracker/bptracker/service"
 	"github.com/bptracker/bptracker/web"
 )
@@ -31,6 +32,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	f.duration(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "sign out after this long without activity")
 	f.duration(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "sign out this long after sign-in, whatever the activity")
 	f.str(&logLevel, "log-level", "info", "debug, info, warn or error")
+	var smtp mail.SMTP
+	f.str(&smtp.Addr, "smtp-addr", "", "SMTP relay host:port for password reset emails (STARTTLS unless on loopback)")
+	f.str(&smtp.From, "smtp-from", "", "sender address of those emails")
+	f.str(&smtp.User, "smtp-user", "", "SMTP user name; the password comes from BPT_SMTP_PASSWORD only")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -46,6 +51,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log := newLogger(stderr, logLevel)
 	cfg.Logger, cfg.AllowSignup = log, allowSignup
+	if smtp.Addr != "" {
+		if smtp.From == "" {
+			return usageError{"--smtp-addr needs --smtp-from"}
+		}
+		smtp.Password = getenv("BPT_SMTP_PASSWORD")
+		cfg.Mailer = &smtp
+	}
 	a, err := openApp(ctx, sc, true, cfg)
 	if err != nil {
 		return err

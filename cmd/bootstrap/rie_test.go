@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/bptracker/bptracker/dynamo"
+	"github.com/bptracker/bptracker/internal/dynamolocal"
+	"github.com/bptracker/bptracker/internal/emulators"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	dynamolocal.Stop()
+	os.Exit(code)
+}
+
+// buildBootstrap builds the function for this machine, as make lambda does
+// for arm64.
+func buildBootstrap(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build bootstrap: %v\n%s", err, b)
+	}
+	return out
+}
+
+// TestRIE runs the built function under the Lambda runtime interface
+// emulator with DynamoDB Local, local-kms and cognito-local behind it, and
+// drives it with API Gateway v2 events: the origin check, sign-up, sign-in
+// with first-time TOTP set-up through Cognito, cookies both ways, and a
+// signed-in request. It logs the emulator's init duration and the
+// first-request latency.
+func TestRIE(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts four programs")
+	}
+	ctx := context.Background()
+	// Start the emulators first: each skips (or fails under
+	// BPT_REQUIRE_EMULATORS=1) when missing.
+	ddb := dynamolocal.Start(t)
+	kmsProc := emulators.StartLocalKMS(t)
+	cog := emulators.StartCognitoLocal(t)
+	if _, err := os.Stat(emulators.RIEPath(t)); err != nil {
+		emulators.StartRIE(t, "/nonexistent") // skips or fails with the install hint
+	}
+
+	const table = "bptracker-rie"
+	if err := dynamo.CreateTable(ctx, dynamo.Config{Table: table, Endpoint: ddb, Region: emulators.Region}); err != nil {
+		t.Fatalf("CreateTable: %v", err)
+	}
+	kmsClient := kms.New(kms.Options{Region: emulators.Region, BaseEndpoint: aws.String(kmsProc.Endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider(emulators.AccessKeyID, emulators.SecretAccessKey, "")})
+	key, err := kmsClient.CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		t.Fatalf("CreateKey: %v", err)
+	}
+	pool := emulators.NewCognitoPool(t, cog)
+
+	const secret = "origin-secret-0123456789abcdef"
+	bin := buildBootstrap(t)
+	rie := emulators.StartRIE(t, bin,
+		"AWS_ACCESS_KEY_ID="+emulators.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+emulators.SecretAccessKey,
+		"AWS_REGION="+emulators.Region,
+		"BPT_STORE=dynamodb", "BPT_DYNAMODB_TABLE="+table, "BPT_DYNAMODB_ENDPOINT="+ddb,
+		"BPT_KEYS=kms", "BPT_KMS_KEY_ID="+*key.KeyMetadata.KeyId, "BPT_KMS_ENDPOINT="+kmsProc.Endpoint,
+		"BPT_IDENTITY=cognito", "BPT_COGNITO_USER_POOL_ID="+pool.PoolID, "BPT_COGNITO_CLIENT_ID="+pool.ClientID,
+		"BPT_COGNITO_CLIENT_SECRET="+pool.ClientSecret, "BPT_COGNITO_ENDPOINT="+cog.Endpoint, "BPT_COGNITO_ISSUER="+pool.Issuer,
+		"BPT_ORIGIN_SECRET="+secret, "BPT_ALLOW_SIGNUP=true",
+	)
+
+	n := 0
+	invoke := func(t *testing.T, method, path, body string, cookies []string, headers map[string]string) events.APIGatewayV2HTTPResponse {
+		t.Helper()
+		n++
+		ev := events.APIGatewayV2HTTPRequest{
+			Version: "2.0", RouteKey: "$default", RawPath: path, Cookies: cookies, Body: body,
+			Headers: map[string]string{"host": "abc.lambda-url.eu-west-2.on.aws", "user-agent": "rie-test", "x-origin-verify": secret},
+			RequestContext: events.APIGatewayV2HTTPRequestContext{
+				RequestID: "req-" + strings.Repeat("0", 3) + string(rune('a'+n%26)),
+				HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+					Method: method, Path: path, Protocol: "HTTP/1.1", SourceIP: "198.51.100.7", UserAgent: "rie-test"},
+			},
+		}
+		if body != "" {
+			ev.Headers["content-type"] = "application/json"
+		}
+		for k, v := range headers {
+			if v == "" {
+				delete(ev.Headers, k)
+			} else {
+				ev.Headers[k] = v
+			}
+		}
+		in, _ := json.Marshal(ev)
+		out, err := rie.Invoke(ctx, in)
+		if err != nil {
+			t.Fatalf("invoke %s %s: %v\n%s\nemulator output:\n%s", method, path, err, out, rie.Output())
+		}
+		var resp events.APIGatewayV2HTTPResponse
+		if err := json.Unmarshal(out, &resp); err != nil {
+			t.Fatalf("response %s: %v", out, err)
+		}
+		return resp
+	}
+	expect := func(t *testing.T, resp events.APIGatewayV2HTTPResponse, status int) map[string]any {
+		t.Helper()
+		if resp.StatusCode != status {
+			t.Fatalf("status: got %d, want %d; body %s", resp.StatusCode, status, resp.Body)
+		}
+		var m map[string]any
+		if resp.Body != "" {
+			if err := json.Unmarshal([]byte(resp.Body), &m); err != nil {
+				t.Fatalf("body %q: %v", resp.Body, err)
+			}
+		}
+		return m
+	}
+
+	start := time.Now()
+	resp := invoke(t, "GET", "/healthz", "", nil, nil)
+	first := time.Since(start)
+	expect(t, resp, 200)
+	if got := resp.Headers["X-Request-Id"]; !strings.HasPrefix(got, "req-") {
+		t.Errorf("X-Request-Id: got %q, want the event's request id", got)
+	}
+	m := rie.WaitOutput(t, initReportRE, 5*time.Second)
+	t.Logf("cold start: INIT REPORT %s ms; first request (init + invoke, seen by the client) %v", m[1], first.Round(time.Millisecond))
+	if l := initLogRE.FindString(rie.Output()); l != "" {
+		t.Logf("init phases (cumulative): %s", l)
+	}
+	start = time.Now()
+	expect(t, invoke(t, "GET", "/healthz", "", nil, nil), 200)
+	t.Logf("warm request: %v", time.Since(start).Round(time.Millisecond))
+
+	t.Run("OriginCheck", func(t *testing.T) {
+		expect(t, invoke(t, "GET", "/healthz", "", nil, map[string]string{"x-origin-verify": ""}), 403)
+		expect(t, invoke(t, "GET", "/healthz", "", nil, map[string]string{"x-origin-verify": "wrong-secret-0123456789abcdef"}), 403)
+	})
+
+	t.Run("SignUpAndSignIn", func(t *testing.T) {
+		const email, pw = "rie-patient@example.test", "a passphrase long enough for the test"
+		expect(t, invoke(t, "POST", "/api/v1/signup", `{"email":"`+email+`","password":"`+pw+`","name":"R"}`, nil, nil), 201)
+		resp := invoke(t, "POST", "/api/v1/session", `{"email":"`+email+`","password":"`+pw+`"}`, nil, nil)
+		body := expect(t, resp, 200)
+		if body["status"] != "mfa_setup_required" {
+			t.Fatalf("sign-in status: got %v, want mfa_setup_required", body["status"])
+		}
+		secretCode, _ := body["totp_secret"].(string)
+		pending := cookie(t, resp.Cookies, "__Host-bpt_pending")
+		code, err := totp.GenerateCode(secretCode, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp = invoke(t, "POST", "/api/v1/session/mfa", `{"code":"`+code+`"}`, []string{pending}, nil)
+		if got := expect(t, resp, 200)["status"]; got != "active" {
+			t.Fatalf("MFA status: got %v, want active", got)
+		}
+		session := cookie(t, resp.Cookies, "__Host-bpt_session")
+		expect(t, invoke(t, "GET", "/api/v1/session", "", []string{session}, nil), 200)
+		expect(t, invoke(t, "GET", "/api/v1/session", "", nil, nil), 401)
+		expect(t, invoke(t, "DELETE", "/api/v1/session", "", []string{session}, nil), 204)
+		expect(t, invoke(t, "GET", "/api/v1/session", "", []string{session}, nil), 401)
+	})
+}
+
+// cookie returns "name=value" for the Set-Cookie in cookies named name.
+func cookie(t *testing.T, cookies []string, name string) string {
+	t.Helper()
+	for _, c := range cookies {
+		if v, ok := strings.CutPrefix(c, name+"="); ok {
+			v, _, _ = strings.Cut(v, ";")
+			return name + "=" + v
+		}
+	}
+	t.Fatalf("no %s cookie in %q", name, cookies)
+	return ""
+}
+
+var initReportRE = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+
+var initLogRE = regexp.MustCompile(`\{[^\n]*"msg":"init"[^\n]*\}`)
