@@ -57,9 +57,7 @@ func TestRIE(t *testing.T) {
 	ddb := dynamolocal.Start(t)
 	kmsProc := emulators.StartLocalKMS(t)
 	cog := emulators.StartCognitoLocal(t)
-	if _, err := os.Stat(emulators.RIEPath(t)); err != nil {
-		emulators.StartRIE(t, "/nonexistent") // skips or fails with the install hint
-	}
+	emulators.RequireRIE(t)
 
 	const table = "bptracker-rie"
 	if err := dynamo.CreateTable(ctx, dynamo.Config{Table: table, Endpoint: ddb, Region: emulators.Region}); err != nil {
@@ -140,8 +138,8 @@ func TestRIE(t *testing.T) {
 	if got := resp.Headers["X-Request-Id"]; !strings.HasPrefix(got, "req-") {
 		t.Errorf("X-Request-Id: got %q, want the event's request id", got)
 	}
-	m := rie.WaitOutput(t, initReportRE, 5*time.Second)
-	t.Logf("cold start: INIT REPORT %s ms; first request (init + invoke, seen by the client) %v", m[1], first.Round(time.Millisecond))
+	initDur := rie.InitDuration(t, 5*time.Second)
+	t.Logf("cold start: INIT REPORT %v; first request (init + invoke, seen by the client) %v", initDur, first.Round(time.Millisecond))
 	if l := initLogRE.FindString(rie.Output()); l != "" {
 		t.Logf("init phases (cumulative): %s", l)
 	}
@@ -192,7 +190,5 @@ func cookie(t *testing.T, cookies []string, name string) string {
 	t.Fatalf("no %s cookie in %q", name, cookies)
 	return ""
 }
-
-var initReportRE = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
 var initLogRE = regexp.MustCompile(`\{[^\n]*"msg":"init"[^\n]*\}`)

@@ -8,10 +8,8 @@
 package emulators
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -21,7 +19,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -238,6 +235,17 @@ func RIEPath(tb testing.TB) string {
 	return filepath.Join(Root(tb), "bin", "tools", "aws-lambda-rie")
 }
 
+// RequireRIE returns the emulator's path, skipping (or failing) the test
+// when it is not installed; call it before costly set-up.
+func RequireRIE(tb testing.TB) string {
+	tb.Helper()
+	bin := RIEPath(tb)
+	if _, err := os.Stat(bin); err != nil {
+		missing(tb, "aws-lambda-rie", "make tools installs it into bin/tools")
+	}
+	return bin
+}
+
 // RIE is a running runtime interface emulator.
 type RIE struct {
 	*Process
@@ -248,10 +256,7 @@ type RIE struct {
 // function initialises on the first invocation.
 func StartRIE(tb testing.TB, bootstrap string, env ...string) *RIE {
 	tb.Helper()
-	bin := RIEPath(tb)
-	if _, err := os.Stat(bin); err != nil {
-		missing(tb, "aws-lambda-rie", "make tools installs it into bin/tools")
-	}
+	bin := RequireRIE(tb)
 	port := FreePort(tb)
 	cmd := exec.Command(bin, "--runtime-interface-emulator-address", "127.0.0.1:"+strconv.Itoa(port), bootstrap)
 	cmd.Env = append(os.Environ(), env...)
@@ -297,30 +302,18 @@ func (r *RIE) Invoke(ctx context.Context, event []byte) ([]byte, error) {
 	return b, nil
 }
 
-var initReport = regexp.MustCompile(`INIT REPORT\s*\(?\s*[Ii]nit [Dd]uration:?\s*([0-9.]+)\s*ms|durationMs:\s*([0-9.]+)`)
+// InitReport matches the emulator's cold-start line, e.g.
+// "INIT REPORT(durationMs: 12.3)".
+var InitReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
 // InitDuration returns the init duration the emulator reported for the
-// cold start, once it has been reported.
-func (r *RIE) InitDuration() (time.Duration, error) {
-	sc := bufio.NewScanner(strings.NewReader(r.Output()))
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.Contains(line, "INIT") {
-			continue
-		}
-		m := initReport.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		v := m[1]
-		if v == "" {
-			v = m[2]
-		}
-		ms, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			return 0, err
-		}
-		return time.Duration(ms * float64(time.Millisecond)), nil
+// cold start, waiting up to timeout for the report.
+func (r *RIE) InitDuration(tb testing.TB, timeout time.Duration) time.Duration {
+	tb.Helper()
+	m := r.WaitOutput(tb, InitReport, timeout)
+	ms, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		tb.Fatalf("emulators: INIT REPORT %q: %v", m[0], err)
 	}
-	return 0, errors.New("emulators: no INIT REPORT line in the emulator output")
+	return time.Duration(ms * float64(time.Millisecond))
 }
