@@ -173,7 +173,7 @@ func (s *Service) ProviderResetLink(ctx context.Context, a *Actor, patientID str
 	if _, err := s.authorize(ctx, a, bptracker.ActionResetLink, patientID); err != nil {
 		return nil, err
 	}
-	p, err := s.patient(ctx, patientID)
+	p, err := s.patient(ctx, a, patientID)
 	if err != nil {
 		return nil, err
 	}

@@ -320,7 +320,7 @@ func (s *Service) Panel(ctx context.Context, a *Actor) ([]*PanelEntry, error) {
 	}
 	out := []*PanelEntry{}
 	for pid, g := range byPatient {
-		p, err := s.patient(ctx, pid)
+		p, err := s.patient(ctx, a, pid)
 		if err != nil || p.Status != bptracker.UserActive {
 			continue
 		}

@@ -39,7 +39,7 @@ func (s *Service) Import(ctx context.Context, a *Actor, patientID string, data [
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.patient(ctx, patientID)
+	p, err := s.patient(ctx, a, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (s *Service) Export(ctx context.Context, a *Actor, patientID, format string
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.patient(ctx, patientID)
+	p, err := s.patient(ctx, a, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +190,7 @@ func (s *Service) Archive(ctx context.Context, a *Actor, patientID string, w io.
 	if err != nil {
 		return err
 	}
-	p, err := s.patient(ctx, patientID)
+	p, err := s.patient(ctx, a, patientID)
 	if err != nil {
 		return err
 	}

@@ -118,7 +118,10 @@ func (s *Service) location(u *bptracker.User) *time.Location {
 }
 
 // patient loads the patient's account, for time zone and guideline.
-func (s *Service) patient(ctx context.Context, patientID string) (*bptracker.User, error) {
+func (s *Service) patient(ctx context.Context, a *Actor, patientID string) (*bptracker.User, error) {
+	if a != nil && a.User.ID == patientID && a.User.Status == bptracker.UserActive {
+		return a.User, nil // the caller's own record, loaded with the session
+	}
 	_, u, _, err := s.findUser(ctx, patientID)
 	if bptracker.ErrorCode(err) == bptracker.ENOTFOUND {
 		return nil, notFound()
@@ -154,7 +157,7 @@ func (s *Service) CreateReading(ctx context.Context, a *Actor, patientID string,
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.patient(ctx, patientID)
+	p, err := s.patient(ctx, a, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +190,7 @@ func (s *Service) FindReading(ctx context.Context, a *Actor, patientID, id strin
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.patient(ctx, patientID)
+	p, err := s.patient(ctx, a, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +217,7 @@ func (s *Service) FindReadings(ctx context.Context, a *Actor, f bptracker.Readin
 	if err != nil {
 		return nil, "", err
 	}
-	p, err := s.patient(ctx, f.PatientID)
+	p, err := s.patient(ctx, a, f.PatientID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -280,7 +283,7 @@ func (s *Service) changeReading(ctx context.Context, a *Actor, patientID, id str
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.patient(ctx, patientID)
+	p, err := s.patient(ctx, a, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +331,7 @@ func (s *Service) Summary(ctx context.Context, a *Actor, patientID string, from,
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.patient(ctx, patientID)
+	p, err := s.patient(ctx, a, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +352,7 @@ func (s *Service) HomeReport(ctx context.Context, a *Actor, patientID string, en
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.patient(ctx, patientID)
+	p, err := s.patient(ctx, a, patientID)
 	if err != nil {
 		return nil, err
 	}
