@@ -1,0 +1,133 @@
+package main_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// post sends a raw body (an import file) and returns the response.
+func (c *client) post(path, contentType string, body []byte) *response {
+	c.t.Helper()
+	req, _ := http.NewRequest("POST", c.base+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	for k, v := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return &response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// TestImportExport drives the portability endpoints and CLI through the
+// real binary: dry run, all-or-nothing, valid rows, duplicates, every export
+// format, the archive, and the CLI's import and export.
+func TestImportExport(t *testing.T) {
+	data := t.TempDir()
+	if out, err := bpt(t, pw+"\n", "user", "add", "--data", data, "--email", "ivy@example.org", "--name", "Ivy Import", "--time-zone", "Europe/Paris"); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	csv := []byte("Date;Time;SYS (mmHg);DIA (mmHg);Pulse;Notes\n" +
+		"2026-01-05;07:30;128;82;64;after walk\n" +
+		"2026-01-05;21:10;135;88;70;\n" +
+		"2026-01-06;07:45;400;82;64;typo\n")
+	srv := startServer(t, data)
+	c, _, _ := enrolled(t, srv.url, "ivy@example.org")
+
+	var res struct {
+		WouldImport int `json:"would_import"`
+		Imported    int `json:"imported"`
+		Duplicates  int `json:"duplicates"`
+		Rejected    []struct {
+			Row    int    `json:"row"`
+			Reason string `json:"reason"`
+		} `json:"rejected"`
+	}
+	r := c.post("/api/v1/patients/me/imports?dry_run=true", "text/csv", csv)
+	if r.status != 200 {
+		t.Fatalf("dry run: %d %s", r.status, r.body)
+	}
+	r.json(t, &res)
+	if res.WouldImport != 2 || len(res.Rejected) != 1 || res.Rejected[0].Row != 4 || strings.Contains(res.Rejected[0].Reason, "400") {
+		t.Fatalf("dry run = %+v, want 2 readings and row 4 rejected without its value", res)
+	}
+	// All or nothing: a rejected row stops the whole import.
+	if r := c.post("/api/v1/patients/me/imports", "text/csv", csv); r.status != 400 {
+		t.Fatalf("import with a bad row: %d %s", r.status, r.body)
+	}
+	var page struct {
+		Readings []struct {
+			Note    string `json:"note"`
+			TakenAt string `json:"taken_at"`
+		} `json:"readings"`
+	}
+	c.expect(200, "GET", "/api/v1/patients/me/readings", nil).json(t, &page)
+	if len(page.Readings) != 0 {
+		t.Fatalf("a refused import stored %d readings", len(page.Readings))
+	}
+	r = c.post("/api/v1/patients/me/imports?valid_rows=true", "text/csv", csv)
+	if r.status != 201 {
+		t.Fatalf("import valid rows: %d %s", r.status, r.body)
+	}
+	c.expect(200, "GET", "/api/v1/patients/me/readings", nil).json(t, &page)
+	if len(page.Readings) != 2 || !strings.HasSuffix(page.Readings[1].TakenAt, "+01:00") {
+		t.Fatalf("readings after import = %+v, want 2 in the patient's zone (+01:00)", page.Readings)
+	}
+	// Each export format, and the exported CSV imports back as duplicates.
+	for format, ctype := range map[string]string{"csv": "text/csv", "xlsx": "application/vnd.openxmlformats", "pdf": "application/pdf", "fhir": "application/fhir+json", "json": "application/json"} {
+		r := c.expect(200, "GET", "/api/v1/patients/me/export?format="+format, nil)
+		if !strings.HasPrefix(r.header.Get("Content-Type"), ctype) || len(r.body) == 0 || !strings.Contains(r.header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("export %s: %s, %d bytes", format, r.header.Get("Content-Type"), len(r.body))
+		}
+		if format == "pdf" {
+			continue
+		}
+		back := c.post("/api/v1/patients/me/imports?dry_run=true&format="+format, "application/octet-stream", r.body)
+		back.json(t, &res)
+		if back.status != 200 || res.WouldImport != 0 || res.Duplicates != 2 {
+			t.Fatalf("re-import of the %s export: %d %+v, want 2 duplicates and nothing new", format, back.status, res)
+		}
+	}
+	c.expect(400, "GET", "/api/v1/patients/me/export?format=docx", nil)
+	r = c.expect(200, "GET", "/api/v1/patients/me/archive", nil)
+	zr, err := zip.NewReader(bytes.NewReader(r.body), int64(len(r.body)))
+	if err != nil {
+		t.Fatalf("archive: %v", err)
+	}
+	names := map[string]bool{}
+	for _, f := range zr.File {
+		names[f.Name] = true
+	}
+	for _, want := range []string{"grants.json", "access-log.json", "summary.json"} {
+		if !names[want] {
+			t.Errorf("archive lacks %s (has %v)", want, names)
+		}
+	}
+	srv.stop()
+
+	// The CLI: import a file for a patient, then export the PDF.
+	file := filepath.Join(t.TempDir(), "more.csv")
+	os.WriteFile(file, []byte("Date,Time,Sys,Dia\n07/01/2026,08:00,121,79\n"), 0o600)
+	if out, err := bpt(t, "", "import", "--data", data, "--patient", "ivy@example.org", file); err == nil || !strings.Contains(out, "date_order") {
+		t.Fatalf("ambiguous dates without --date-order: %v %s", err, out)
+	}
+	if out, err := bpt(t, "", "import", "--data", data, "--patient", "ivy@example.org", "--date-order", "dmy", file); err != nil || !strings.Contains(out, "imported 1 readings") {
+		t.Fatalf("cli import: %v %s", err, out)
+	}
+	pdf := filepath.Join(t.TempDir(), "report.pdf")
+	if out, err := bpt(t, "", "export", "--data", data, "--patient", "ivy@example.org", "--format", "pdf", "--out", pdf); err != nil {
+		t.Fatalf("cli export: %v %s", err, out)
+	}
+	if b, _ := os.ReadFile(pdf); !bytes.HasPrefix(b, []byte("%PDF")) {
+		t.Fatal("the exported file is not a PDF")
+	}
+}
