@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -28,17 +29,68 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// buildBootstrap builds the function for this machine, as make lambda does
-// for arm64.
-func buildBootstrap(t *testing.T) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "bootstrap")
+// buildBootstrap builds the function as make lambda does, for goarch ("":
+// this machine's).
+func buildBootstrap(tb testing.TB, goarch string) string {
+	tb.Helper()
+	out := filepath.Join(tb.TempDir(), "bootstrap")
 	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if goarch != "" {
+		cmd.Env = append(cmd.Env, "GOOS=linux", "GOARCH="+goarch)
+	}
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build bootstrap: %v\n%s", err, b)
+		tb.Fatalf("build bootstrap: %v\n%s", err, b)
 	}
 	return out
+}
+
+const originSecret = "origin-secret-0123456789abcdef"
+
+// functionEnv starts DynamoDB Local, local-kms and cognito-local, prepares
+// a table, a key and a pool, builds bootstrap and returns it with the
+// function's environment. Each emulator skips the test when missing (or
+// fails it under BPT_REQUIRE_EMULATORS=1).
+func functionEnv(tb testing.TB, table string) (bin string, env []string) {
+	tb.Helper()
+	ctx := context.Background()
+	ddb := dynamolocal.Start(tb)
+	kmsProc := emulators.StartLocalKMS(tb)
+	cog := emulators.StartCognitoLocal(tb)
+	emulators.RequireRIE(tb)
+
+	// DynamoDB Local outlives a benchmark's rounds: a new table each time.
+	table = fmt.Sprintf("%s-%d", table, time.Now().UnixNano())
+	if err := dynamo.CreateTable(ctx, dynamo.Config{Table: table, Endpoint: ddb, Region: emulators.Region}); err != nil {
+		tb.Fatalf("CreateTable: %v", err)
+	}
+	kmsClient := kms.New(kms.Options{Region: emulators.Region, BaseEndpoint: aws.String(kmsProc.Endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider(emulators.AccessKeyID, emulators.SecretAccessKey, "")})
+	key, err := kmsClient.CreateKey(ctx, &kms.CreateKeyInput{})
+	if err != nil {
+		tb.Fatalf("CreateKey: %v", err)
+	}
+	pool := emulators.NewCognitoPool(tb, cog)
+	return buildBootstrap(tb, ""), []string{
+		"AWS_ACCESS_KEY_ID=" + emulators.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + emulators.SecretAccessKey,
+		"AWS_REGION=" + emulators.Region,
+		"BPT_STORE=dynamodb", "BPT_DYNAMODB_TABLE=" + table, "BPT_DYNAMODB_ENDPOINT=" + ddb,
+		"BPT_KEYS=kms", "BPT_KMS_KEY_ID=" + *key.KeyMetadata.KeyId, "BPT_KMS_ENDPOINT=" + kmsProc.Endpoint,
+		"BPT_IDENTITY=cognito", "BPT_COGNITO_USER_POOL_ID=" + pool.PoolID, "BPT_COGNITO_CLIENT_ID=" + pool.ClientID,
+		"BPT_COGNITO_CLIENT_SECRET=" + pool.ClientSecret, "BPT_COGNITO_ENDPOINT=" + cog.Endpoint, "BPT_COGNITO_ISSUER=" + pool.Issuer,
+		"BPT_ORIGIN_SECRET=" + originSecret, "BPT_ALLOW_SIGNUP=true",
+	}
+}
+
+// healthEvent is a GET /healthz event through CloudFront.
+func healthEvent() []byte {
+	b, _ := json.Marshal(events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: "$default", RawPath: "/healthz",
+		Headers: map[string]string{"host": "abc.lambda-url.eu-west-2.on.aws", "x-origin-verify": originSecret},
+		RequestContext: events.APIGatewayV2HTTPRequestContext{RequestID: "req-health",
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/healthz", SourceIP: "198.51.100.7"}},
+	})
+	return b
 }
 
 // TestRIE runs the built function under the Lambda runtime interface
@@ -52,36 +104,9 @@ func TestRIE(t *testing.T) {
 		t.Skip("builds and starts four programs")
 	}
 	ctx := context.Background()
-	// Start the emulators first: each skips (or fails under
-	// BPT_REQUIRE_EMULATORS=1) when missing.
-	ddb := dynamolocal.Start(t)
-	kmsProc := emulators.StartLocalKMS(t)
-	cog := emulators.StartCognitoLocal(t)
-	emulators.RequireRIE(t)
-
-	const table = "bptracker-rie"
-	if err := dynamo.CreateTable(ctx, dynamo.Config{Table: table, Endpoint: ddb, Region: emulators.Region}); err != nil {
-		t.Fatalf("CreateTable: %v", err)
-	}
-	kmsClient := kms.New(kms.Options{Region: emulators.Region, BaseEndpoint: aws.String(kmsProc.Endpoint),
-		Credentials: credentials.NewStaticCredentialsProvider(emulators.AccessKeyID, emulators.SecretAccessKey, "")})
-	key, err := kmsClient.CreateKey(ctx, &kms.CreateKeyInput{})
-	if err != nil {
-		t.Fatalf("CreateKey: %v", err)
-	}
-	pool := emulators.NewCognitoPool(t, cog)
-
-	const secret = "origin-secret-0123456789abcdef"
-	bin := buildBootstrap(t)
-	rie := emulators.StartRIE(t, bin,
-		"AWS_ACCESS_KEY_ID="+emulators.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+emulators.SecretAccessKey,
-		"AWS_REGION="+emulators.Region,
-		"BPT_STORE=dynamodb", "BPT_DYNAMODB_TABLE="+table, "BPT_DYNAMODB_ENDPOINT="+ddb,
-		"BPT_KEYS=kms", "BPT_KMS_KEY_ID="+*key.KeyMetadata.KeyId, "BPT_KMS_ENDPOINT="+kmsProc.Endpoint,
-		"BPT_IDENTITY=cognito", "BPT_COGNITO_USER_POOL_ID="+pool.PoolID, "BPT_COGNITO_CLIENT_ID="+pool.ClientID,
-		"BPT_COGNITO_CLIENT_SECRET="+pool.ClientSecret, "BPT_COGNITO_ENDPOINT="+cog.Endpoint, "BPT_COGNITO_ISSUER="+pool.Issuer,
-		"BPT_ORIGIN_SECRET="+secret, "BPT_ALLOW_SIGNUP=true",
-	)
+	bin, env := functionEnv(t, "bptracker-rie")
+	rie := emulators.StartRIE(t, bin, env...)
+	const secret = originSecret
 
 	n := 0
 	invoke := func(t *testing.T, method, path, body string, cookies []string, headers map[string]string) events.APIGatewayV2HTTPResponse {
@@ -192,3 +217,29 @@ func cookie(t *testing.T, cookies []string, name string) string {
 }
 
 var initLogRE = regexp.MustCompile(`\{[^\n]*"msg":"init"[^\n]*\}`)
+
+// BenchmarkColdStart starts the function under the runtime emulator once
+// per iteration and reports the emulator's init duration, the latency of
+// the first request as the client sees it (process start, init and the
+// request), and the size of the linux/arm64 binary that make lambda ships.
+func BenchmarkColdStart(b *testing.B) {
+	bin, env := functionEnv(b, "bptracker-bench")
+	arm := buildBootstrap(b, "arm64")
+	if fi, err := os.Stat(arm); err == nil {
+		b.ReportMetric(float64(fi.Size())/1e6, "arm64-MB")
+	}
+	ctx := context.Background()
+	var initTotal, firstTotal time.Duration
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		rie := emulators.StartRIE(b, bin, env...)
+		if _, err := rie.Invoke(ctx, healthEvent()); err != nil {
+			b.Fatalf("invoke: %v\n%s", err, rie.Output())
+		}
+		firstTotal += time.Since(start)
+		initTotal += rie.InitDuration(b, 5*time.Second)
+		rie.Stop()
+	}
+	b.ReportMetric(float64(initTotal.Microseconds())/1e3/float64(b.N), "init-ms")
+	b.ReportMetric(float64(firstTotal.Microseconds())/1e3/float64(b.N), "first-request-ms")
+}

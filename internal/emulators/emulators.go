@@ -77,10 +77,23 @@ type Process struct {
 	Port     int
 	Dir      string // its working or data directory
 
-	cmd    *exec.Cmd
-	mu     sync.Mutex
-	output bytes.Buffer
-	done   chan struct{}
+	cmd      *exec.Cmd
+	mu       sync.Mutex
+	output   bytes.Buffer
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+// Stop ends the process (and what it started) and waits for it; the
+// test's cleanup does the same, so calling Stop is optional.
+func (p *Process) Stop() {
+	p.stopOnce.Do(func() {
+		stop(p.cmd)
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+		}
+	})
 }
 
 // Output returns what the process wrote so far (stdout and stderr).
@@ -124,14 +137,7 @@ func start(tb testing.TB, cmd *exec.Cmd, port int, dir string) *Process {
 		cmd.Wait()
 		close(p.done)
 	}()
-	tb.Cleanup(func() {
-		stop(cmd)
-		select {
-		case <-p.done:
-		case <-time.After(5 * time.Second):
-			tb.Logf("emulators: %s did not stop", cmd.Path)
-		}
-	})
+	tb.Cleanup(p.Stop)
 	return p
 }
 
