@@ -163,13 +163,22 @@ func (p *Process) waitHTTP(tb testing.TB, path string, timeout time.Duration) {
 	tb.Fatalf("emulators: %s not ready after %v; output:\n%s", p.cmd.Path, timeout, p.Output())
 }
 
+// toolsBin is where make installs Go tools: $BPT_TOOLS_BIN or bin/tools.
+func toolsBin(tb testing.TB) string {
+	tb.Helper()
+	if d := os.Getenv("BPT_TOOLS_BIN"); d != "" {
+		return d
+	}
+	return filepath.Join(Root(tb), "bin", "tools")
+}
+
 // LocalKMSPath is where make installs local-kms.
 func LocalKMSPath(tb testing.TB) string {
 	tb.Helper()
 	if p := os.Getenv("BPT_LOCAL_KMS"); p != "" {
 		return p
 	}
-	return filepath.Join(Root(tb), "bin", "tools", "local-kms")
+	return filepath.Join(toolsBin(tb), "local-kms")
 }
 
 // StartLocalKMS starts local-kms with its data in a temporary directory.
@@ -238,7 +247,7 @@ func RIEPath(tb testing.TB) string {
 	if p := os.Getenv("BPT_LAMBDA_RIE"); p != "" {
 		return p
 	}
-	return filepath.Join(Root(tb), "bin", "tools", "aws-lambda-rie")
+	return filepath.Join(toolsBin(tb), "aws-lambda-rie")
 }
 
 // RequireRIE returns the emulator's path, skipping (or failing) the test
