@@ -90,12 +90,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, a *service
 }
 
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
-	loc := callerLocation(a)
-	from, err := timeParam(r, "from", loc)
-	if err != nil {
-		return err
-	}
-	to, err := timeParam(r, "to", loc)
+	from, to, err := rangeParams(r, a)
 	if err != nil {
 		return err
 	}

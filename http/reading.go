@@ -46,6 +46,17 @@ func intParam(r *http.Request, name string, min, max int) (int, error) {
 	return n, nil
 }
 
+// rangeParams reads the optional from and to of a query, in the caller's
+// time zone when they carry no offset.
+func rangeParams(r *http.Request, a *service.Actor) (from, to *time.Time, err error) {
+	loc := callerLocation(a)
+	if from, err = timeParam(r, "from", loc); err != nil {
+		return nil, nil, err
+	}
+	to, err = timeParam(r, "to", loc)
+	return from, to, err
+}
+
 func callerLocation(a *service.Actor) *time.Location {
 	if loc, err := time.LoadLocation(a.User.TimeZone); err == nil {
 		return loc
@@ -66,12 +77,7 @@ func (s *Server) handleCreateReading(w http.ResponseWriter, r *http.Request, a *
 }
 
 func (s *Server) handleFindReadings(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
-	loc := callerLocation(a)
-	from, err := timeParam(r, "from", loc)
-	if err != nil {
-		return err
-	}
-	to, err := timeParam(r, "to", loc)
+	from, to, err := rangeParams(r, a)
 	if err != nil {
 		return err
 	}
@@ -128,12 +134,7 @@ func (s *Server) handleDeleteReading(w http.ResponseWriter, r *http.Request, a *
 }
 
 func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
-	loc := callerLocation(a)
-	from, err := timeParam(r, "from", loc)
-	if err != nil {
-		return err
-	}
-	to, err := timeParam(r, "to", loc)
+	from, to, err := rangeParams(r, a)
 	if err != nil {
 		return err
 	}

@@ -35,11 +35,7 @@ type ImportResult struct {
 // nothing, unless ValidRows. Readings already stored (same time and values)
 // are skipped. Every import, dry or not, is audited with its counts.
 func (s *Service) Import(ctx context.Context, a *Actor, patientID string, data []byte, opt ImportOptions) (*ImportResult, error) {
-	rel, err := s.authorize(ctx, a, bptracker.ActionWriteHealth, patientID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.patient(ctx, a, patientID)
+	rel, p, err := s.record(ctx, a, bptracker.ActionWriteHealth, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +127,7 @@ func (s *Service) Export(ctx context.Context, a *Actor, patientID, format string
 	if !ok {
 		return nil, fieldError("format", "format must be csv, xlsx, pdf, fhir or json")
 	}
-	rel, err := s.authorize(ctx, a, bptracker.ActionReadHealth, patientID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.patient(ctx, a, patientID)
+	rel, p, err := s.record(ctx, a, bptracker.ActionReadHealth, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +178,7 @@ func period(rs []bptracker.Reading, from, to *time.Time, now time.Time) (time.Ti
 // Archive writes "download all my data": every reading in every format, the
 // summary, the grants and the access log, as one zip.
 func (s *Service) Archive(ctx context.Context, a *Actor, patientID string, w io.Writer) error {
-	rel, err := s.authorize(ctx, a, bptracker.ActionAccessLog, patientID)
-	if err != nil {
-		return err
-	}
-	p, err := s.patient(ctx, a, patientID)
+	rel, p, err := s.record(ctx, a, bptracker.ActionAccessLog, patientID)
 	if err != nil {
 		return err
 	}

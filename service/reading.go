@@ -117,6 +117,17 @@ func (s *Service) location(u *bptracker.User) *time.Location {
 	return time.UTC
 }
 
+// record decides the action on the patient's record and loads the patient
+// (for time zone, guideline and target): the start of every health method.
+func (s *Service) record(ctx context.Context, a *Actor, action bptracker.Action, patientID string) (bptracker.Relation, *bptracker.User, error) {
+	rel, err := s.authorize(ctx, a, action, patientID)
+	if err != nil {
+		return rel, nil, err
+	}
+	p, err := s.patient(ctx, a, patientID)
+	return rel, p, err
+}
+
 // patient loads the patient's account, for time zone and guideline.
 func (s *Service) patient(ctx context.Context, a *Actor, patientID string) (*bptracker.User, error) {
 	if a != nil && a.User.ID == patientID && a.User.Status == bptracker.UserActive {
@@ -153,11 +164,7 @@ func (s *Service) newReading(a *Actor, p *bptracker.User, in ReadingInput) (*bpt
 
 // CreateReading records a reading on the patient's record.
 func (s *Service) CreateReading(ctx context.Context, a *Actor, patientID string, in ReadingInput) (*ReadingView, error) {
-	rel, err := s.authorize(ctx, a, bptracker.ActionWriteHealth, patientID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.patient(ctx, a, patientID)
+	rel, p, err := s.record(ctx, a, bptracker.ActionWriteHealth, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +193,7 @@ func (s *Service) readAudit(ctx context.Context, a *Actor, rel bptracker.Relatio
 
 // FindReading returns one reading.
 func (s *Service) FindReading(ctx context.Context, a *Actor, patientID, id string) (*ReadingView, error) {
-	rel, err := s.authorize(ctx, a, bptracker.ActionReadHealth, patientID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.patient(ctx, a, patientID)
+	rel, p, err := s.record(ctx, a, bptracker.ActionReadHealth, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -213,11 +216,7 @@ func (s *Service) FindReading(ctx context.Context, a *Actor, patientID, id strin
 
 // FindReadings returns a page of readings, newest first.
 func (s *Service) FindReadings(ctx context.Context, a *Actor, f bptracker.ReadingFilter) ([]*ReadingView, string, error) {
-	rel, err := s.authorize(ctx, a, bptracker.ActionReadHealth, f.PatientID)
-	if err != nil {
-		return nil, "", err
-	}
-	p, err := s.patient(ctx, a, f.PatientID)
+	rel, p, err := s.record(ctx, a, bptracker.ActionReadHealth, f.PatientID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -279,11 +278,7 @@ func (s *Service) DeleteReading(ctx context.Context, a *Actor, patientID, id str
 }
 
 func (s *Service) changeReading(ctx context.Context, a *Actor, patientID, id string, version int, action string, change func(bptracker.Reading) bptracker.Reading) (*ReadingView, error) {
-	rel, err := s.authorize(ctx, a, bptracker.ActionWriteHealth, patientID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.patient(ctx, a, patientID)
+	rel, p, err := s.record(ctx, a, bptracker.ActionWriteHealth, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -327,11 +322,7 @@ func (s *Service) changeReading(ctx context.Context, a *Actor, patientID, id str
 
 // Summary returns the statistics of the patient's readings in [from, to).
 func (s *Service) Summary(ctx context.Context, a *Actor, patientID string, from, to *time.Time) (*bptracker.Summary, error) {
-	rel, err := s.authorize(ctx, a, bptracker.ActionReadHealth, patientID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.patient(ctx, a, patientID)
+	rel, p, err := s.record(ctx, a, bptracker.ActionReadHealth, patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -348,11 +339,7 @@ func (s *Service) Summary(ctx context.Context, a *Actor, patientID string, from,
 
 // HomeReport returns the 7-day home monitoring report ending at end.
 func (s *Service) HomeReport(ctx context.Context, a *Actor, patientID string, end time.Time) (*bptracker.HomeReport, error) {
-	rel, err := s.authorize(ctx, a, bptracker.ActionReadHealth, patientID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.patient(ctx, a, patientID)
+	rel, p, err := s.record(ctx, a, bptracker.ActionReadHealth, patientID)
 	if err != nil {
 		return nil, err
 	}
