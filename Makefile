@@ -90,6 +90,9 @@ bench: $(BIN) deps
 	BPT_BIN=$(CURDIR)/$(BIN) go test -run '^$$' -bench 'ReadingWrites|HistoryReads' -benchtime 5000x ./cmd/bptracker
 	BPT_BIN=$(CURDIR)/$(BIN) go test -run '^$$' -bench 'Startup' -benchtime 20x ./cmd/bptracker
 	go test -run '^$$' -bench 'ImportTenYears|PDF30Days' -benchtime 10x ./importer/ ./exporter/
+	$(MAKE) lambda
+	ls -l build/lambda/bootstrap build/lambda/bootstrap.zip
+	BPT_REQUIRE_EMULATORS=1 go test -run '^$$' -bench ColdStart -benchtime 10x ./cmd/bootstrap
 	cd web && npm run bench
 
 screenshots: $(BIN)

@@ -310,7 +310,11 @@ func (s *Service) CloseBreakGlass(ctx context.Context, a *Actor, id string) erro
 func (s *Service) EraseMe(ctx context.Context, a *Actor, pw, code string) error {
 	step, err := s.idp.BeginSignIn(ctx, a.User.Email, pw)
 	if err == nil && step.UserID == a.User.ID && step.Next == "mfa" {
-		_, err = s.idp.FinishSignIn(ctx, step, code)
+		var res *bptracker.SignInResult
+		if res, err = s.idp.FinishSignIn(ctx, step, code); err == nil && res.Tokens != "" {
+			// The check signed in once more: end that sign-in at once.
+			s.idp.SignOut(ctx, res.Tokens)
+		}
 	} else if err == nil {
 		err = errBadCredentials()
 	}

@@ -160,3 +160,9 @@ func HashToken(tok string) string {
 // notFound is the answer to a record the caller may not see, so that ids
 // cannot be probed.
 func notFound() error { return bptracker.Errorf(bptracker.ENOTFOUND, "not found") }
+
+// AuditOriginDenied records a request refused because it did not come
+// through CloudFront (the origin secret did not match).
+func (s *Service) AuditOriginDenied(ctx context.Context, req Request) error {
+	return s.audit(ctx, s.event(nil, req, "request.origin_denied", "", "", bptracker.OutcomeDenied))
+}

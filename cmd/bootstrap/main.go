@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -133,8 +134,11 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 	return lambda.NewHandler(api, lambda.Options{
 		OriginSecret: cfg.OriginSecret,
 		OnOriginDenied: func(ctx context.Context, r *http.Request) {
-			// TODO(lead): write the audit event through the service.
-			log.Warn("origin check failed", "request_id", r.Header.Get(lambda.HeaderRequestID), "source_ip", r.RemoteAddr)
+			ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+			req := service.Request{SourceIP: ip, UserAgent: r.UserAgent(), RequestID: r.Header.Get(lambda.HeaderRequestID)}
+			if err := svc.AuditOriginDenied(ctx, req); err != nil {
+				log.Error("origin check failed and its audit event was not written", "request_id", req.RequestID, "err", err)
+			}
 		},
 		UploadHint: "Import large files in parts of under 6 MB.",
 	}), nil

@@ -73,6 +73,7 @@ var FunctionCognitoActions = []string{
 	"cognito-idp:AdminDisableUser",
 	"cognito-idp:AdminEnableUser",
 	"cognito-idp:AdminResetUserPassword",
+	"cognito-idp:AdminSetUserPassword", // create accounts, reset links, password change
 	"cognito-idp:AdminSetUserMFAPreference",
 	"cognito-idp:AdminUserGlobalSignOut",
 	"cognito-idp:AdminUpdateUserAttributes",
@@ -493,9 +494,11 @@ func (s *Stack) newAuditExportBucket(accessLogs awss3.IBucket) awss3.Bucket {
 
 func (s *Stack) newUserPool() (awscognito.UserPool, awscognito.UserPoolClient) {
 	pool := awscognito.NewUserPool(s.Stack, jsii.String("UserPool"), &awscognito.UserPoolProps{
-		FeaturePlan:         awscognito.FeaturePlan_ESSENTIALS,
-		SelfSignUpEnabled:   jsii.Bool(s.Config.SelfSignUp),
-		SignInAliases:       &awscognito.SignInAliases{Email: jsii.Bool(true)},
+		FeaturePlan:       awscognito.FeaturePlan_ESSENTIALS,
+		SelfSignUpEnabled: jsii.Bool(s.Config.SelfSignUp),
+		// The username is our user id (the app finds it by the email's keyed
+		// hash); email sign-in stays possible. Fixed once the pool exists.
+		SignInAliases:       &awscognito.SignInAliases{Username: jsii.Bool(true), Email: jsii.Bool(true)},
 		SignInCaseSensitive: jsii.Bool(false),
 		AutoVerify:          &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},
 		StandardAttributes: &awscognito.StandardAttributes{
