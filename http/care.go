@@ -4,7 +4,9 @@ import (
 	"encoding/csv"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bptracker/bptracker"
@@ -128,6 +130,27 @@ func (s *Server) handlePanel(w http.ResponseWriter, r *http.Request, a *service.
 	list, err := s.svc.Panel(r.Context(), a)
 	if err != nil {
 		return err
+	}
+	// Riskiest first by default; ?sort=name, ?flag=severe_7d|above_target|no_reading_14d.
+	q := r.URL.Query()
+	if flag := q.Get("flag"); flag != "" {
+		if flag != "severe_7d" && flag != "above_target" && flag != "no_reading_14d" {
+			return fieldError("flag", "flag must be severe_7d, above_target or no_reading_14d")
+		}
+		kept := list[:0]
+		for _, p := range list {
+			if slices.Contains(p.Flags, flag) {
+				kept = append(kept, p)
+			}
+		}
+		list = kept
+	}
+	switch q.Get("sort") {
+	case "", "risk":
+	case "name":
+		slices.SortStableFunc(list, func(x, y *service.PanelEntry) int { return strings.Compare(x.Name, y.Name) })
+	default:
+		return fieldError("sort", "sort must be risk or name")
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"patients": list})
 }

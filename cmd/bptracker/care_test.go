@@ -69,6 +69,15 @@ func TestCareTeam(t *testing.T) {
 	if len(panel.Patients) != 1 || panel.Patients[0].ID != annID || panel.Patients[0].Name != "Ann Patient" {
 		t.Fatalf("panel = %+v, want Ann", panel.Patients)
 	}
+	lee.expect(200, "GET", "/api/v1/patients?flag=above_target", nil).json(t, &panel)
+	if len(panel.Patients) != 1 { // 142/91 is above the default 110–130
+		t.Fatalf("panel filtered by above_target = %+v", panel.Patients)
+	}
+	lee.expect(200, "GET", "/api/v1/patients?flag=no_reading_14d", nil).json(t, &panel)
+	if len(panel.Patients) != 0 {
+		t.Fatalf("panel filtered by no_reading_14d = %+v", panel.Patients)
+	}
+	lee.expect(400, "GET", "/api/v1/patients?sort=age", nil)
 	lee.expect(200, "PATCH", "/api/v1/patients/"+annID+"/settings", map[string]any{"target": map[string]int{"systolic_low": 110, "systolic_high": 135}})
 
 	// A caregiver with read access reads but cannot write.
