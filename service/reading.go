@@ -33,7 +33,7 @@ func (s *Service) sealReading(ctx context.Context, r *bptracker.Reading) (*bptra
 		Arm: r.Arm, Position: r.Position, Irregular: r.IrregularHeartbeat, Note: r.Note, Tags: r.Tags,
 		Source: r.Source, SessionID: r.SessionID, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt,
 	}
-	sealed, err := s.keys.SealJSON(ctx, r.PatientID, fieldReading, body)
+	sealed, err := s.keys.Seal(ctx, r.PatientID, fieldReading, encodeBody(&body))
 	if err != nil {
 		return nil, err
 	}
@@ -43,8 +43,12 @@ func (s *Service) sealReading(ctx context.Context, r *bptracker.Reading) (*bptra
 
 func (s *Service) openReading(ctx context.Context, rec *bptracker.ReadingRecord) (*bptracker.Reading, error) {
 	var b readingBody
-	if err := s.keys.OpenJSON(ctx, rec.PatientID, fieldReading, rec.Sealed, &b); err != nil {
+	plain, err := s.keys.Open(ctx, rec.PatientID, fieldReading, rec.Sealed)
+	if err != nil {
 		return nil, err
+	}
+	if err := decodeBody(plain, &b); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", rec.ID, err)
 	}
 	t, err := time.Parse(time.RFC3339Nano, b.TakenAt)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -115,4 +116,41 @@ func FuzzCursor(f *testing.F) {
 			t.Fatalf("audit cursor %q: %v", c, err)
 		}
 	})
+}
+
+// TestMigrationKeepsReadings: a database made by the first migration alone,
+// with a reading in it, opens with every later migration applied and the
+// reading intact.
+func TestMigrationKeepsReadings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := os.ReadFile("migrations/0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{string(first),
+		"CREATE TABLE schema_migrations (name TEXT PRIMARY KEY)",
+		"INSERT INTO schema_migrations VALUES ('migrations/0001_init.sql')",
+		"INSERT INTO readings VALUES ('p1', 'r1', 1767600000000000000, 2, 0, x'0102', 'p1', 1767600000000000000)",
+	} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r, err := db.FindReadingByID(context.Background(), "p1", "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Version != 2 || string(r.Sealed) != "\x01\x02" || r.TakenAt.UnixNano() != 1767600000000000000 {
+		t.Fatalf("reading after migration = %+v", r)
+	}
 }
