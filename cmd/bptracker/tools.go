@@ -1,26 +1,19 @@
 package main
 
 import (
-	"archive/tar"
 	"bufio"
-	"compress/gzip"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/bptracker/bptracker"
+	"github.com/bptracker/bptracker/backup"
 	"github.com/bptracker/bptracker/service"
 	"github.com/bptracker/bptracker/sqlite"
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/term"
 )
 
@@ -147,22 +140,6 @@ func runAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 	return nil
 }
 
-// Backups are a gzip'd tar: bptracker.db (a consistent VACUUM INTO copy)
-// and, when asked, keys.enc: the key file sealed with a passphrase
-// (argon2id, AES-256-GCM).
-type sealedKeys struct {
-	KDF        string `json:"kdf"`
-	Memory     uint32 `json:"memory_kib"`
-	Time       uint32 `json:"time"`
-	Salt       []byte `json:"salt"`
-	Nonce      []byte `json:"nonce"`
-	Ciphertext []byte `json:"ciphertext"`
-}
-
-func passphraseKey(pass string, salt []byte, t, m uint32) []byte {
-	return argon2.IDKey([]byte(pass), salt, t, m, 1, 32)
-}
-
 func runBackup(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	f := newFlags("backup", getenv, stderr)
 	var sc storeConfig
@@ -180,26 +157,19 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if _, err := os.Stat(sc.dbPath()); err != nil {
 		return fmt.Errorf("no database at %s", sc.dbPath())
 	}
-	var keys []byte
+	var kek []byte
+	var pass string
 	if withKeys {
-		pass, err := readSecret(stdin, stderr, "Backup passphrase: ")
-		if err != nil {
+		var err error
+		if pass, err = readSecret(stdin, stderr, "Backup passphrase: "); err != nil {
 			return err
 		}
 		if len([]rune(pass)) < 12 {
 			return errors.New("the backup passphrase must have at least 12 characters")
 		}
-		kek, err := os.ReadFile(sc.keyPath())
-		if err != nil {
+		if kek, err = os.ReadFile(sc.keyPath()); err != nil {
 			return err
 		}
-		sk := sealedKeys{KDF: "argon2id", Memory: 64 * 1024, Time: 3, Salt: make([]byte, 16), Nonce: make([]byte, 12)}
-		rand.Read(sk.Salt)
-		rand.Read(sk.Nonce)
-		block, _ := aes.NewCipher(passphraseKey(pass, sk.Salt, sk.Time, sk.Memory))
-		gcm, _ := cipher.NewGCM(block)
-		sk.Ciphertext = gcm.Seal(nil, sk.Nonce, kek, []byte("bptracker-backup-keys"))
-		keys, _ = json.Marshal(sk)
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(out), ".bptracker-backup-")
 	if err != nil {
@@ -216,7 +186,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("copy database: %w", err)
 	}
-	if err := writeBackup(out, copyPath, keys); err != nil {
+	if err := writeBackup(out, copyPath, kek, pass); err != nil {
 		os.Remove(out)
 		return err
 	}
@@ -227,36 +197,12 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-func writeBackup(out, dbPath string, keys []byte) error {
+func writeBackup(out, dbPath string, kek []byte, pass string) error {
 	fh, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	gz := gzip.NewWriter(fh)
-	tw := tar.NewWriter(gz)
-	add := func(name string, r io.Reader, size int64) error {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: size, ModTime: time.Now()}); err != nil {
-			return err
-		}
-		_, err := io.Copy(tw, r)
-		return err
-	}
-	dbf, err := os.Open(dbPath)
-	if err != nil {
-		return err
-	}
-	defer dbf.Close()
-	st, _ := dbf.Stat()
-	err = add("bptracker.db", dbf, st.Size())
-	if err == nil && keys != nil {
-		err = add("keys.enc", strings.NewReader(string(keys)), int64(len(keys)))
-	}
-	if err == nil {
-		err = tw.Close()
-	}
-	if err == nil {
-		err = gz.Close()
-	}
+	err = backup.Write(fh, dbPath, kek, pass)
 	if err == nil {
 		err = fh.Sync()
 	}
@@ -283,55 +229,16 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer fh.Close()
-	gz, err := gzip.NewReader(fh)
-	if err != nil {
-		return fmt.Errorf("%s is not a BP Tracker backup: %w", in, err)
-	}
 	if err := os.MkdirAll(filepath.Join(sc.Data, "keys"), 0o700); err != nil {
 		return err
 	}
-	tr := tar.NewReader(gz)
-	var gotDB, gotKeys bool
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return fmt.Errorf("read backup: %w", err)
-		}
-		switch h.Name {
-		case "bptracker.db":
-			if err := writeFile(sc.dbPath(), tr); err != nil {
-				return err
-			}
-			gotDB = true
-		case "keys.enc":
-			var sk sealedKeys
-			if err := json.NewDecoder(io.LimitReader(tr, 1<<20)).Decode(&sk); err != nil {
-				return fmt.Errorf("read sealed keys: %w", err)
-			}
-			pass, err := readSecret(stdin, stderr, "Backup passphrase: ")
-			if err != nil {
-				return err
-			}
-			block, _ := aes.NewCipher(passphraseKey(pass, sk.Salt, sk.Time, sk.Memory))
-			gcm, _ := cipher.NewGCM(block)
-			if len(sk.Nonce) != gcm.NonceSize() {
-				return errors.New("the sealed keys in the backup are damaged")
-			}
-			kek, err := gcm.Open(nil, sk.Nonce, sk.Ciphertext, []byte("bptracker-backup-keys"))
-			if err != nil {
-				return errors.New("wrong passphrase, or the sealed keys in the backup are damaged")
-			}
-			if err := writeFile(sc.keyPath(), strings.NewReader(string(kek))); err != nil {
-				return err
-			}
-			gotKeys = true
-		}
+	res, err := backup.Read(fh, sc.dbPath(), sc.keyPath(), func() (string, error) {
+		return readSecret(stdin, stderr, "Backup passphrase: ")
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
 	}
-	if !gotDB {
-		return fmt.Errorf("%s holds no database", in)
-	}
+	gotKeys := res.Keys
 	// Check the copy opens and its audit trail is whole before saying so.
 	db, err := sqlite.Open(sc.dbPath())
 	if err != nil {
@@ -347,16 +254,4 @@ func runRestore(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintf(stdout, "this backup holds no keys: copy your key file to %s before starting the server\n", sc.keyPath())
 	}
 	return nil
-}
-
-func writeFile(path string, r io.Reader) error {
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(fh, r)
-	if err == nil {
-		err = fh.Sync()
-	}
-	return errors.Join(err, fh.Close())
 }
