@@ -33,12 +33,12 @@ type Input struct {
 	RequestsPerSignin   float64 // API requests of one sign-in: password, TOTP, session (default 3)
 	StaticPerSignin     float64 // CloudFront requests for the app's files per sign-in, mostly browser-cached (default 4)
 
-	// Capacity per operation (docs/capacity.md planning figures until the
-	// measured ones replace them).
-	AddReadingWCU, AddReadingRCU float64 // default 2, 1 (reading + audit event; audit chain head)
-	HistoryRCU, HistoryWCU       float64 // 30-day history: default 8 RCU + 2 WCU (its audit event)
+	// Capacity per operation, as measured against DynamoDB Local by
+	// dynamo.TestCapacity (docs/capacity.md).
+	AddReadingWCU, AddReadingRCU float64 // default 3, 1 (reading + id stub + audit event; audit chain head)
+	HistoryRCU, HistoryWCU       float64 // 30-day history of 300 readings: default 11.5 RCU + 1 WCU (its audit event)
 	SessionCheckRCU              float64 // every API request: default 1
-	SigninWCU, SigninRCU         float64 // one whole sign-in: default 3 WCU, 2 RCU
+	SigninWCU, SigninRCU         float64 // one whole sign-in: default 4 WCU, 2 RCU
 	DynamoDBCallsPerRequest      float64 // DynamoDB API calls per API request, for CloudTrail data events (default 4)
 
 	// Lambda.
@@ -80,12 +80,12 @@ func Defaults(in Input) Input {
 	f(&in.SigninsPerDay, math.Max(1, float64(in.ReadingsPerDay)/2))
 	f(&in.RequestsPerSignin, 3)
 	f(&in.StaticPerSignin, 4)
-	f(&in.AddReadingWCU, 2)
+	f(&in.AddReadingWCU, 3)
 	f(&in.AddReadingRCU, 1)
-	f(&in.HistoryRCU, 8)
-	f(&in.HistoryWCU, 2)
+	f(&in.HistoryRCU, 11.5)
+	f(&in.HistoryWCU, 1)
 	f(&in.SessionCheckRCU, 1)
-	f(&in.SigninWCU, 3)
+	f(&in.SigninWCU, 4)
 	f(&in.SigninRCU, 2)
 	f(&in.DynamoDBCallsPerRequest, 4)
 	i(&in.LambdaMemoryMB, 256)
