@@ -36,7 +36,7 @@ type Input struct {
 	// Capacity per operation, as measured against DynamoDB Local by
 	// dynamo.TestCapacity (docs/capacity.md).
 	AddReadingWCU, AddReadingRCU float64 // default 3, 1 (reading + id stub + audit event; audit chain head)
-	HistoryRCU, HistoryWCU       float64 // 30-day history of 300 readings: default 11.5 RCU + 1 WCU (its audit event)
+	HistoryRCU, HistoryWCU       float64 // 30-day history of 300 readings: default 7.5 RCU + 1 WCU (its audit event)
 	SessionCheckRCU              float64 // every API request: default 1
 	SigninWCU, SigninRCU         float64 // one whole sign-in: default 4 WCU, 2 RCU
 	DynamoDBCallsPerRequest      float64 // DynamoDB API calls per API request, for CloudTrail data events (default 4)
@@ -82,7 +82,7 @@ func Defaults(in Input) Input {
 	f(&in.StaticPerSignin, 4)
 	f(&in.AddReadingWCU, 3)
 	f(&in.AddReadingRCU, 1)
-	f(&in.HistoryRCU, 11.5)
+	f(&in.HistoryRCU, 7.5)
 	f(&in.HistoryWCU, 1)
 	f(&in.SessionCheckRCU, 1)
 	f(&in.SigninWCU, 4)

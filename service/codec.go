@@ -4,27 +4,46 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/bptracker/bptracker"
+	"github.com/google/uuid"
 )
 
 // The sealed part of a reading is encoded compactly in binary: decoding
-// JSON was a fifth of the CPU of a 30-day history read (docs/benchmarks.md).
-// The first byte is the format version; a leading '{' is the JSON of the
-// first format, still read.
-const bodyV1 = 1
+// JSON was a fifth of the CPU of a 30-day history read (docs/benchmarks.md),
+// and on DynamoDB every byte of a reading is read capacity (a 30-day page
+// of 300 readings must fit 8 RCU: docs/capacity.md). The first byte is the
+// format version; a leading '{' is the JSON of the first format, still read.
+const (
+	bodyV1 = 1 // times as RFC 3339 text, ids as text
+	bodyV2 = 2 // times as varints (seconds, nanoseconds, UTC offset), UUIDs as 16 bytes
+)
 
 var errBody = errors.New("reading body: damaged")
 
-func encodeBody(b *readingBody) []byte {
-	out := make([]byte, 0, 96+len(b.Note))
-	out = append(out, bodyV1)
+// SealedReadingBudget is the size in bytes a typical sealed reading (no
+// note or tags) stays within; DynamoDB's read capacity per history page
+// depends on it (docs/capacity.md).
+const SealedReadingBudget = 100
+
+func encodeBody(b *readingBody) ([]byte, error) {
+	out := make([]byte, 0, 64+len(b.Note))
+	out = append(out, bodyV2)
 	str := func(s string) {
 		out = binary.AppendUvarint(out, uint64(len(s)))
 		out = append(out, s...)
 	}
-	str(b.TakenAt)
+	// taken_at keeps the patient's offset: seconds, nanoseconds, offset.
+	t, err := time.Parse(time.RFC3339Nano, b.TakenAt)
+	if err != nil {
+		return nil, fmt.Errorf("reading body: taken_at: %w", err)
+	}
+	_, off := t.Zone()
+	out = binary.AppendVarint(out, t.Unix())
+	out = binary.AppendUvarint(out, uint64(t.Nanosecond()))
+	out = binary.AppendVarint(out, int64(off))
 	out = binary.AppendUvarint(out, uint64(b.Systolic))
 	out = binary.AppendUvarint(out, uint64(b.Diastolic))
 	pulse := uint64(0) // 0 is "no pulse": a valid pulse is 20 or more
@@ -46,20 +65,35 @@ func encodeBody(b *readingBody) []byte {
 	}
 	str(string(b.Source))
 	str(b.SessionID)
-	str(b.CreatedBy)
+	if u, err := uuid.Parse(b.CreatedBy); err == nil && u.String() == b.CreatedBy {
+		out = append(out, 16)
+		out = append(out, u[:]...)
+	} else {
+		out = append(out, 0)
+		str(b.CreatedBy)
+	}
 	out = binary.AppendVarint(out, b.CreatedAt.UnixNano())
-	return out
+	return out, nil
 }
 
 func decodeBody(p []byte, b *readingBody) error {
 	if len(p) > 0 && p[0] == '{' {
 		return json.Unmarshal(p, b)
 	}
-	if len(p) == 0 || p[0] != bodyV1 {
+	if len(p) == 0 || (p[0] != bodyV1 && p[0] != bodyV2) {
 		return errBody
 	}
+	v2 := p[0] == bodyV2
 	d := decoder{p: p[1:]}
-	b.TakenAt = d.str()
+	if v2 {
+		sec, nsec, off := d.int(), d.uint(), d.int()
+		if nsec >= 1e9 || off <= -24*3600 || off >= 24*3600 {
+			return errBody
+		}
+		b.TakenAt = time.Unix(sec, int64(nsec)).In(time.FixedZone("", int(off))).Format(time.RFC3339Nano)
+	} else {
+		b.TakenAt = d.str()
+	}
 	b.Systolic, b.Diastolic = int(d.uint()), int(d.uint())
 	if v := int(d.uint()); v != 0 {
 		b.Pulse = &v
@@ -75,7 +109,20 @@ func decodeBody(p []byte, b *readingBody) error {
 	} else if n > bptracker.TagsMax {
 		return errBody
 	}
-	b.Source, b.SessionID, b.CreatedBy = bptracker.Source(d.str()), d.str(), d.str()
+	b.Source, b.SessionID = bptracker.Source(d.str()), d.str()
+	if !v2 {
+		b.CreatedBy = d.str()
+	} else if d.byte() == 16 {
+		var u uuid.UUID
+		if len(d.p) < 16 {
+			return errBody
+		}
+		copy(u[:], d.p[:16])
+		d.p = d.p[16:]
+		b.CreatedBy = u.String()
+	} else {
+		b.CreatedBy = d.str()
+	}
 	b.CreatedAt = time.Unix(0, d.int()).UTC()
 	if d.err || len(d.p) != 0 {
 		return errBody

@@ -16,7 +16,11 @@ func TestBodyRoundTrip(t *testing.T) {
 		{TakenAt: "2026-01-05T07:30:00Z", Systolic: 300, Diastolic: 20, Source: "manual", CreatedBy: "u", CreatedAt: time.Unix(0, 0).UTC()},
 	} {
 		var got readingBody
-		if err := decodeBody(encodeBody(&b), &got); err != nil {
+		enc, err := encodeBody(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := decodeBody(enc, &got); err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(got, b) {
@@ -29,7 +33,11 @@ func TestBodyRoundTrip(t *testing.T) {
 			t.Errorf("JSON body: %+v, %v", old, err)
 		}
 	}
-	for _, bad := range [][]byte{nil, {}, {2}, {bodyV1}, {bodyV1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, append(encodeBody(&readingBody{}), 0)} {
+	full, _ := encodeBody(&readingBody{TakenAt: "2026-01-05T07:30:00Z"})
+	if _, err := encodeBody(&readingBody{}); err == nil {
+		t.Error("a body without a time encoded")
+	}
+	for _, bad := range [][]byte{nil, {}, {3}, {bodyV1}, {bodyV2}, {bodyV1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, append(full, 0), full[:len(full)-1]} {
 		if err := decodeBody(bad, &readingBody{}); err == nil {
 			t.Errorf("decodeBody(%x) accepted a damaged body", bad)
 		}
@@ -39,14 +47,40 @@ func TestBodyRoundTrip(t *testing.T) {
 // FuzzDecodeBody: a damaged body (say, a store edited by hand) never
 // panics and never allocates without bound.
 func FuzzDecodeBody(f *testing.F) {
-	f.Add(encodeBody(&readingBody{TakenAt: "2026-01-05T07:30:00Z", Systolic: 120, Diastolic: 80, Tags: []string{"a"}}))
+	seed, _ := encodeBody(&readingBody{TakenAt: "2026-01-05T07:30:00+05:30", Systolic: 120, Diastolic: 80, Tags: []string{"a"}, CreatedBy: "01a242c8-5c25-7ebb-a667-6b38863c3115"})
+	f.Add(seed)
 	f.Add([]byte(`{"s":120}`))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		var b, again readingBody
-		if decodeBody(p, &b) == nil && p[0] == bodyV1 {
-			if err := decodeBody(encodeBody(&b), &again); err != nil || !reflect.DeepEqual(again, b) {
+		if decodeBody(p, &b) == nil && p[0] == bodyV2 {
+			enc, err := encodeBody(&b)
+			if err != nil {
+				t.Fatalf("a decoded body does not encode: %v", err)
+			}
+			if err := decodeBody(enc, &again); err != nil || !reflect.DeepEqual(again, b) {
 				t.Fatalf("decode(encode(b)) = %+v, %v; want %+v", again, err, b)
 			}
 		}
 	})
+}
+
+// TestSealedReadingSize: on DynamoDB a reading's bytes are read capacity; a
+// 30-day page of 300 readings fits 8 RCU only while a typical sealed reading
+// stays at or under SealedReadingBudget (the dynamo capacity test stores
+// readings of that size).
+func TestSealedReadingSize(t *testing.T) {
+	pulse := 68
+	b := readingBody{TakenAt: "2026-12-04T08:15:00+01:00", Systolic: 128, Diastolic: 82, Pulse: &pulse, Arm: "left",
+		Position: "sitting", Source: "manual", CreatedBy: "01a242c8-5c25-7ebb-a667-6b38863c3115", CreatedAt: time.Now()}
+	plain, err := encodeBody(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tink AES-256-GCM adds a 5-byte key prefix, a 12-byte nonce and a
+	// 16-byte tag.
+	if got := len(plain) + 5 + 12 + 16; got > SealedReadingBudget {
+		t.Fatalf("a typical sealed reading is %d bytes, over the %d-byte budget", got, SealedReadingBudget)
+	} else {
+		t.Logf("typical sealed reading: %d bytes (budget %d)", got, SealedReadingBudget)
+	}
 }

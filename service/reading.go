@@ -33,7 +33,11 @@ func (s *Service) sealReading(ctx context.Context, r *bptracker.Reading) (*bptra
 		Arm: r.Arm, Position: r.Position, Irregular: r.IrregularHeartbeat, Note: r.Note, Tags: r.Tags,
 		Source: r.Source, SessionID: r.SessionID, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt,
 	}
-	sealed, err := s.keys.Seal(ctx, r.PatientID, fieldReading, encodeBody(&body))
+	plain, err := encodeBody(&body)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := s.keys.Seal(ctx, r.PatientID, fieldReading, plain)
 	if err != nil {
 		return nil, err
 	}
