@@ -7,6 +7,7 @@ package lambda
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -105,8 +106,19 @@ func NewHandler(h http.Handler, opt Options) Handler {
 				"The request is too large to send directly. "+opt.UploadHint), nil
 		}
 
-		w := newResponseWriter(opt.MaxResponse)
+		// A client that takes gzip gets compressible bodies compressed, so
+		// exports far larger than Lambda's 6 MB payload (a FHIR bundle of
+		// years of readings compresses about tenfold) still fit.
+		gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
+		bufMax := opt.MaxResponse
+		if gz {
+			bufMax = maxCompressible
+		}
+		w := newResponseWriter(bufMax)
 		h.ServeHTTP(w, r)
+		if gz {
+			w.compress()
+		}
 		resp, ok := w.response(r.Method == http.MethodHead, opt.MaxResponse)
 		if !ok {
 			return errorResponse(http.StatusRequestEntityTooLarge, "too_large",
@@ -244,6 +256,39 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		w.overflow = true
 	}
 	return len(p), nil
+}
+
+// maxCompressible bounds what a response may hold before compression.
+const maxCompressible = 64 << 20
+
+func acceptsGzip(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") && strings.ReplaceAll(strings.TrimSpace(q), " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+// compress gzips a compressible body (JSON, CSV, text) of some size that is
+// not encoded already.
+func (w *responseWriter) compress() {
+	if w.overflow || w.body.Len() < 1024 || w.header.Get("Content-Encoding") != "" {
+		return
+	}
+	mt, _, _ := mime.ParseMediaType(w.header.Get("Content-Type"))
+	if !strings.HasPrefix(mt, "text/") && mt != "application/json" && !strings.HasSuffix(mt, "+json") {
+		return
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw.Write(w.body.Bytes())
+	zw.Close()
+	w.body = buf
+	w.header.Set("Content-Encoding", "gzip")
+	w.header.Add("Vary", "Accept-Encoding")
+	w.header.Del("Content-Length")
 }
 
 // Flush lets handlers that flush run; the response is sent whole.

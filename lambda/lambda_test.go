@@ -2,11 +2,13 @@ package lambda_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
@@ -463,3 +465,35 @@ func FuzzNewRequest(f *testing.F) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestGzip: a client that accepts gzip gets compressible bodies compressed,
+// so a response far over the payload limit uncompressed still arrives whole;
+// binary types and clients without gzip are left alone.
+func TestGzip(t *testing.T) {
+	h := lambda.NewHandler(testHandler(t), lambda.Options{MaxResponse: 4000})
+	big := event("GET", "/big", "n="+strconv.Itoa(1<<20)+"&type=application/fhir%2Bjson")
+	big.Headers["accept-encoding"] = "br, gzip;q=0.8"
+	resp := invoke(t, h, big)
+	if resp.StatusCode != 200 || resp.Headers["Content-Encoding"] != "gzip" || !resp.IsBase64Encoded {
+		t.Fatalf("1 MiB of JSON with gzip accepted: status %d, encoding %q, base64 %v", resp.StatusCode, resp.Headers["Content-Encoding"], resp.IsBase64Encoded)
+	}
+	raw, _ := base64.StdEncoding.DecodeString(resp.Body)
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(zr)
+	if len(body) != 1<<20 || !bytes.Equal(body[:10], []byte("aaaaaaaaaa")) {
+		t.Fatalf("decompressed %d bytes, want %d", len(body), 1<<20)
+	}
+	for _, tc := range []struct{ accept, typ string }{{"", "application/json"}, {"gzip;q=0", "application/json"}, {"gzip", "application/pdf"}} {
+		ev := event("GET", "/big", "n=5000&type="+url.QueryEscape(tc.typ))
+		if tc.accept != "" {
+			ev.Headers["accept-encoding"] = tc.accept
+		}
+		resp := invoke(t, h, ev)
+		if resp.Headers["Content-Encoding"] != "" || resp.StatusCode != 413 {
+			t.Errorf("accept %q, %s: encoding %q, status %d; want no compression (and 413 over the limit)", tc.accept, tc.typ, resp.Headers["Content-Encoding"], resp.StatusCode)
+		}
+	}
+}
