@@ -19,6 +19,9 @@ type ImportOptions struct {
 	DateOrder string // dmy or mdy, when the file's dates are ambiguous
 	TimeZone  string // for times without an offset; default the patient's
 	Format    string // "" detects it
+	// Progress, when set, hears how many of the file's readings have been
+	// checked and sealed, for a progress bar.
+	Progress func(done, total int)
 }
 
 // ImportResult says what an import did (or, dry, would do).
@@ -66,7 +69,10 @@ func (s *Service) Import(ctx context.Context, a *Actor, patientID string, data [
 	}
 	now := s.cfg.Now().UTC()
 	var recs []*bptracker.ReadingRecord
-	for _, r := range parsed.Readings {
+	for i, r := range parsed.Readings {
+		if opt.Progress != nil && i%256 == 0 {
+			opt.Progress(i, len(parsed.Readings))
+		}
 		k := importer.Key(r)
 		if seen[k] {
 			res.Duplicates++
@@ -82,6 +88,9 @@ func (s *Service) Import(ctx context.Context, a *Actor, patientID string, data [
 		recs = append(recs, rec)
 	}
 	res.WouldImport = len(recs)
+	if opt.Progress != nil {
+		opt.Progress(len(parsed.Readings), len(parsed.Readings))
+	}
 	ev := s.event(a, a.Request, "reading.import", patientID, "", bptracker.OutcomeSuccess)
 	ev.Via = rel.Via()
 	ev.Detail = fmt.Sprintf("format=%s dry_run=%v readings=%d duplicates=%d rejected=%d", res.Format, opt.DryRun, len(recs), res.Duplicates, len(res.Rejected))

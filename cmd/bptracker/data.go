@@ -13,6 +13,7 @@ import (
 	"github.com/bptracker/bptracker/cost"
 	"github.com/bptracker/bptracker/dynamo"
 	"github.com/bptracker/bptracker/service"
+	"golang.org/x/term"
 )
 
 // operator opens the store and acts as the named patient's own record
@@ -65,7 +66,11 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer a.Close()
 	fmt.Fprintf(stderr, "importing %s…\n", file)
-	res, err := a.svc.Import(ctx, actor, actor.User.ID, data, service.ImportOptions{DryRun: dry, ValidRows: validRows, DateOrder: dateOrder, TimeZone: tz, Format: format})
+	opts := service.ImportOptions{DryRun: dry, ValidRows: validRows, DateOrder: dateOrder, TimeZone: tz, Format: format}
+	if isTerminal(stderr) {
+		opts.Progress = func(done, total int) { progressBar(stderr, "checking", done, total) }
+	}
+	res, err := a.svc.Import(ctx, actor, actor.User.ID, data, opts)
 	if res != nil {
 		for _, r := range res.Rejected {
 			fmt.Fprintf(stdout, "row %d rejected: %s\n", r.Row, r.Reason)
@@ -81,6 +86,25 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		return describe(err)
 	}
 	return nil
+}
+
+// isTerminal reports whether w is a terminal (progress bars go only there).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progressBar redraws one line: "checking [#####     ] 512/1,024".
+func progressBar(w io.Writer, what string, done, total int) {
+	const width = 30
+	n := width
+	if total > 0 {
+		n = done * width / total
+	}
+	fmt.Fprintf(w, "\r%s [%s%s] %d/%d", what, strings.Repeat("#", n), strings.Repeat(" ", width-n), done, total)
+	if done >= total {
+		fmt.Fprintln(w)
+	}
 }
 
 // splitFile takes the one positional argument (the file) out of args, so
@@ -173,6 +197,10 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		defer fh.Close()
 		w = fh
 	}
+	tty := out != "" && isTerminal(stderr)
+	if tty {
+		progressBar(stderr, "exporting", 0, 1)
+	}
 	if format == "archive" {
 		if err := a.svc.Archive(ctx, actor, actor.User.ID, w); err != nil {
 			return describe(err)
@@ -185,6 +213,9 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		if _, err := w.Write(ex.Body); err != nil {
 			return err
 		}
+	}
+	if tty {
+		progressBar(stderr, "exporting", 1, 1)
 	}
 	if out != "" {
 		fmt.Fprintf(stderr, "wrote %s\n", out)
