@@ -90,11 +90,9 @@ func (s *Server) handleFindReadings(w http.ResponseWriter, r *http.Request, a *s
 	if err != nil {
 		return err
 	}
-	var nc *string
-	if next != "" {
-		nc = &next
-	}
-	return writeJSON(w, http.StatusOK, map[string]any{"readings": list, "next_cursor": nc})
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, err = w.Write(appendReadings(make([]byte, 0, 320*len(list)+64), list, next))
+	return err
 }
 
 func (s *Server) handleFindReading(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
