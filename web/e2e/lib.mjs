@@ -77,22 +77,40 @@ export async function startMockServer(users, { idleTimeout = 900 } = {}) {
 const secrets = new Map();
 const lastStep = new Map();
 
-/** A code for this account that has not been used in this 30-second step. */
+/**
+ * Remembers an account's new TOTP secret (first sign-in, or a replaced
+ * authenticator). The server checks the first code of a new secret without
+ * the last accepted step, so the step count starts again.
+ */
+export function setSecret(email, secret) {
+  secrets.set(email, secret);
+  lastStep.delete(email);
+}
+
+/**
+ * A code for this account that the server has not accepted yet. The server
+ * accepts a step once and only after the last accepted one, and accepts the
+ * previous, current and next 30-second steps: so this takes the current step,
+ * else the next (the code for now+30 s), and waits only when both are used.
+ */
 export async function freshCode(email) {
   const secret = secrets.get(email);
   if (!secret) throw new Error(`no TOTP secret for ${email}`);
-  if (lastStep.get(email) === step()) await nextStep();
-  lastStep.set(email, step());
-  return totp(secret);
+  const last = lastStep.get(email) ?? -1;
+  let cur = step();
+  if (cur + 1 <= last) { await nextStep(); cur = step(); }
+  const st = cur > last ? cur : cur + 1;
+  lastStep.set(email, st);
+  return totp(secret, st * 30_000);
 }
 
 /** Signs in through the UI, setting up TOTP on first sign-in. Calls onScreen(name) for each screen. */
-export async function signIn(page, base, email, onScreen = async () => {}) {
+export async function signIn(page, base, email, onScreen = async () => {}, { password = PASSWORD } = {}) {
   await page.goto(base + '/');
   await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
   await onScreen('signin');
   await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Continue' }).click();
   const setup = page.getByRole('heading', { name: 'Set up two-step sign-in', exact: true });
   const code = page.getByRole('heading', { name: 'Enter your code', exact: true });
@@ -100,7 +118,7 @@ export async function signIn(page, base, email, onScreen = async () => {}) {
   const first = await setup.isVisible();
   if (first) {
     await page.locator('img.qr').waitFor();
-    secrets.set(email, await page.locator('.secret').getAttribute('data-secret'));
+    setSecret(email, await page.locator('.secret').getAttribute('data-secret'));
     await onScreen('mfa-setup');
   } else {
     await onScreen('mfa');

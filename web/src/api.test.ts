@@ -58,12 +58,23 @@ describe('request', () => {
   it('hashes raw uploads and keeps their content type', async () => {
     reply = () => json(200, { would_import: 2, duplicates: 0, rejected: [] });
     const data = new TextEncoder().encode('a,b\n1,2\n').buffer;
-    await api.importFile('me', { data, type: 'text/csv' }, { dry_run: true, date_order: 'dmy', tz: 'Europe/Paris' });
+    await api.importFile('me', { data, type: 'text/csv' }, { dry_run: true, valid_rows: true, date_order: 'dmy', tz: 'Europe/Paris' });
     const c = calls[0]!;
     const h = c.init.headers as Record<string, string>;
     expect(h['Content-Type']).toBe('text/csv');
     expect(h['x-amz-content-sha256']).toBe(await sha256Hex(data));
-    expect(c.url).toBe('/api/v1/patients/me/imports?dry_run=true&date_order=dmy&tz=Europe%2FParis&valid_rows=true');
+    expect(c.url).toBe('/api/v1/patients/me/imports?dry_run=true&valid_rows=true&date_order=dmy&tz=Europe%2FParis');
+  });
+
+  it('imports all or nothing unless valid_rows is chosen, and keeps the result of a refused import', async () => {
+    const result = { format: 'csv', dry_run: false, would_import: 2, imported: 0, duplicates: 0, rejected: [{ row: 3, reason: 'systolic is missing' }] };
+    reply = () => json(400, { error: { code: 'invalid', message: '1 row was rejected; nothing was imported' }, result });
+    const data = new TextEncoder().encode('a,b\n1,2\n').buffer;
+    const e = (await api.importFile('me', { data, type: 'text/csv' }, { dry_run: false, valid_rows: false, date_order: 'dmy', tz: 'UTC' }).catch((x: unknown) => x)) as ApiError;
+    expect(calls[0]!.url).toBe('/api/v1/patients/me/imports?dry_run=false&date_order=dmy&tz=UTC');
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e.status).toBe(400);
+    expect(e.result).toEqual(result);
   });
 
   it('maps validation errors with their fields', async () => {
@@ -123,6 +134,11 @@ describe('toApiError', () => {
   it('ignores non-string field messages', async () => {
     const e = await toApiError(json(400, { error: { code: 'invalid', message: 'm', fields: { a: 'x', b: 3 } } }));
     expect(e.fields).toEqual({ a: 'x' });
+  });
+  it('has no result unless the error body carries one', async () => {
+    const e = await toApiError(json(409, { error: { code: 'conflict', message: 'stale version' } }));
+    expect(e.code).toBe('conflict');
+    expect(e.result).toBeUndefined();
   });
   it('keeps a locked message for 423', async () => {
     const e = await toApiError(new Response('', { status: 423 }));

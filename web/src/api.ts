@@ -15,6 +15,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly fields: Record<string, string> = {},
+    /** Extra data answered with the error (a refused import's result). */
+    readonly result?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -69,8 +71,9 @@ export async function toApiError(res: Response): Promise<ApiError> {
   let code = 'http_' + res.status;
   let message = defaultMessage(res.status);
   let fields: Record<string, string> = {};
+  let result: unknown;
   try {
-    const j = (await res.json()) as { error?: { code?: unknown; message?: unknown; fields?: unknown } };
+    const j = (await res.json()) as { error?: { code?: unknown; message?: unknown; fields?: unknown }; result?: unknown };
     if (j && typeof j === 'object' && j.error && typeof j.error === 'object') {
       if (typeof j.error.code === 'string') code = j.error.code;
       if (typeof j.error.message === 'string' && j.error.message) message = j.error.message;
@@ -79,11 +82,12 @@ export async function toApiError(res: Response): Promise<ApiError> {
           Object.entries(j.error.fields as Record<string, unknown>).filter(([, v]) => typeof v === 'string'),
         ) as Record<string, string>;
       }
+      if (j.result && typeof j.result === 'object') result = j.result;
     }
   } catch {
     // not JSON: keep the defaults
   }
-  return new ApiError(res.status, code, message, fields);
+  return new ApiError(res.status, code, message, fields, result);
 }
 
 function defaultMessage(status: number): string {
@@ -179,8 +183,9 @@ export const api = {
     request<unknown>('PATCH', `${P(pid)}/settings`, { body: s }),
 
   // Data.
-  importFile: (pid: string, file: { data: ArrayBuffer; type: string }, q: { dry_run: boolean; date_order: string; tz: string }) =>
-    request<ImportResult>('POST', `${P(pid)}/imports`, { raw: file, query: { ...q, valid_rows: true } }),
+  /** valid_rows: import the valid rows and report the rest; otherwise any rejected row refuses the whole file (400, with the result). */
+  importFile: (pid: string, file: { data: ArrayBuffer; type: string }, q: { dry_run: boolean; valid_rows: boolean; date_order: string; tz: string }) =>
+    request<ImportResult>('POST', `${P(pid)}/imports`, { raw: file, query: { ...q, valid_rows: q.valid_rows || undefined } }),
   exportURL: (pid: string, format: string, from?: string, to?: string) =>
     BASE + withQuery(`${P(pid)}/export`, { format, from, to }),
   archiveURL: (pid: string) => `${BASE}${P(pid)}/archive`,

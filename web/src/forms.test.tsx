@@ -3,6 +3,7 @@ import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { Entry, checkEntry, liveCategory, toReadingInput, type EntryValues } from './screens/entry';
 import { sortPatients, riskScore } from './screens/panel';
+import { rebase } from './screens/history';
 import { toPoints } from './chart';
 import { loadPrefs, savePrefs, uuid } from './prefs';
 import { qrSVG } from './qr';
@@ -157,5 +158,17 @@ describe('qr', () => {
     const svg = qrSVG('otpauth://totp/BP%20Tracker:a%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=BP%20Tracker');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('<path d="M');
+  });
+});
+
+describe('edit after a conflict', () => {
+  const v = { systolic: '128', diastolic: '82', pulse: '64', takenAt: '2026-01-31T08:15', position: '', arm: 'left', irregular: false, note: '', tags: '' };
+  it('keeps my changes and takes the other edit elsewhere', () => {
+    const mine = { ...v, systolic: '131' };
+    const latest = { ...v, note: 'cuff slipped', tags: 'clinic' };
+    expect(rebase(mine, v, latest)).toEqual({ ...v, systolic: '131', note: 'cuff slipped', tags: 'clinic' });
+  });
+  it('lets my change win on the same field', () => {
+    expect(rebase({ ...v, note: 'mine' }, v, { ...v, note: 'theirs' }).note).toBe('mine');
   });
 });

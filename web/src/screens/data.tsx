@@ -1,7 +1,7 @@
 // Import and export: download links (CSV, Excel, PDF, FHIR, full archive)
 // and a spreadsheet import with a dry run first.
 import { useState } from 'preact/hooks';
-import { api } from '../api';
+import { ApiError, api } from '../api';
 import type { ImportResult } from '../types';
 import { FormError, PageTitle, SelectField, Status } from '../ui';
 
@@ -18,18 +18,25 @@ export default function Data({ pid }: { pid: string }) {
   const f = from ? new Date(`${from}T00:00:00`).toISOString() : undefined;
   const t = to ? new Date(`${to}T23:59:59`).toISOString() : undefined;
 
-  const run = async (dry: boolean) => {
+  // A dry run reports the valid rows and every rejected one; a real import is
+  // all or nothing unless the person chooses to import only the valid rows.
+  const run = async (dry: boolean, validRows: boolean) => {
     if (!file) { setError(new Error('Choose a file first.')); return; }
     setError(null);
     setStatus(dry ? 'Checking the file…' : 'Importing…');
     try {
       const data = await file.arrayBuffer();
-      const r = await api.importFile(pid, { data, type: file.type || guessType(file.name) }, { dry_run: dry, date_order: order, tz });
+      const r = await api.importFile(pid, { data, type: file.type || guessType(file.name) }, { dry_run: dry, valid_rows: validRows, date_order: order, tz });
       setResult(r);
       setImported(!dry);
       setStatus(dry ? 'Checked. Nothing was imported yet.' : 'Import finished.');
     } catch (err) {
-      setError(err);
+      if (err instanceof ApiError && isImportResult(err.result)) {
+        setResult(err.result);
+        setImported(false);
+        setError(new ApiError(err.status, err.code,
+          `Nothing was imported: ${err.result.rejected.length === 1 ? '1 row was' : `${err.result.rejected.length} rows were`} rejected. Fix the file, or choose "Import the valid rows".`));
+      } else setError(err);
       setStatus('');
     }
   };
@@ -58,21 +65,26 @@ export default function Data({ pid }: { pid: string }) {
       <SelectField label="Dates are written" value={order} onChange={setOrder} options={[['dmy', 'day/month/year'], ['mdy', 'month/day/year']]} />
       <div class="field"><label for="imp-tz">Time zone of the times in the file</label><input id="imp-tz" value={tz} onInput={(e) => setTz(e.currentTarget.value)} /></div>
       <div class="actions">
-        <button type="button" onClick={() => run(true)}>Check file</button>
-        <button type="button" class="primary" disabled={!result || imported} onClick={() => run(false)}>Import valid rows</button>
+        <button type="button" onClick={() => run(true, true)}>Check file</button>
+        <button type="button" class="primary" disabled={!result || imported} onClick={() => run(false, false)}>Import</button>
+        <button type="button" disabled={!result || imported || result.rejected.length === 0} onClick={() => run(false, true)}>Import the valid rows</button>
       </div>
       <Status text={status} />
       <FormError error={error} />
       {result && (
-        <div class="card">
+        <div class="card" role="region" aria-label="Import result">
           <p>{imported ? `${result.imported ?? result.would_import ?? 0} readings imported` : `${result.would_import ?? 0} readings would be imported`}, {result.duplicates} duplicates skipped, {result.rejected.length} rows rejected.</p>
           {result.rejected.length > 0 && (
-            <ul>{result.rejected.slice(0, 50).map((r) => <li key={r.row}>Row {r.row}: {r.reason}</li>)}</ul>
+            <ul aria-label="Rejected rows">{result.rejected.slice(0, 50).map((r) => <li key={r.row}>Row {r.row}: {r.reason}</li>)}</ul>
           )}
         </div>
       )}
     </section>
   );
+}
+
+function isImportResult(x: unknown): x is ImportResult {
+  return !!x && typeof x === 'object' && Array.isArray((x as ImportResult).rejected);
 }
 
 function guessType(name: string): string {

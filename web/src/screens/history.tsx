@@ -95,15 +95,30 @@ export function History({ pid, canWrite, embedded }: { pid: string; canWrite: bo
   );
 }
 
+type FormValues = ReturnType<typeof formValues>;
+
+function formValues(r: Reading) {
+  return {
+    systolic: String(r.systolic), diastolic: String(r.diastolic), pulse: r.pulse ? String(r.pulse) : '',
+    takenAt: rfc3339ToLocalInput(r.taken_at), position: r.position ?? '', arm: r.arm ?? '',
+    irregular: !!r.irregular_heartbeat, note: r.note ?? '', tags: (r.tags ?? []).join(', '),
+  };
+}
+
+/** The form after a conflict: the person's edits on top of the latest version. */
+export function rebase(mine: FormValues, base: FormValues, latest: FormValues): FormValues {
+  const out = { ...latest } as Record<keyof FormValues, string | boolean>;
+  for (const k of Object.keys(mine) as (keyof FormValues)[]) {
+    if (mine[k] !== base[k]) out[k] = mine[k];
+  }
+  return out as FormValues;
+}
+
 function EditReading({ pid, reading, onClose }: { pid: string; reading: Reading; onClose: (changed: boolean) => void }) {
   const ref = useRef<HTMLDialogElement>(null);
   const tid = useId('edit');
   const [r, setR] = useState(reading);
-  const [v, setV] = useState({
-    systolic: String(reading.systolic), diastolic: String(reading.diastolic), pulse: reading.pulse ? String(reading.pulse) : '',
-    takenAt: rfc3339ToLocalInput(reading.taken_at), position: reading.position ?? '', arm: reading.arm ?? '',
-    irregular: !!reading.irregular_heartbeat, note: reading.note ?? '', tags: (reading.tags ?? []).join(', '),
-  });
+  const [v, setV] = useState(() => formValues(reading));
   const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<Reading | null>(null);
   useEffect(() => { ref.current?.showModal?.(); }, []);
@@ -132,6 +147,9 @@ function EditReading({ pid, reading, onClose }: { pid: string; reading: Reading;
       if (err instanceof ApiError && err.status === 409) {
         try {
           const fresh = await api.reading(pid, r.id);
+          // Keep what the person changed; take the other change everywhere else,
+          // so saving again neither loses their input nor reverts the other edit.
+          setV(rebase(v, formValues(r), formValues(fresh)));
           setR(fresh);
         } catch { /* keep the old version; the message explains */ }
         setError(new ApiError(409, 'conflict', 'Someone changed this reading meanwhile. The latest version is loaded: check it and save again.'));
