@@ -359,7 +359,10 @@ async function moreJourneys(base) {
         page.waitForResponse((r) => r.request().method() === 'POST' && /\/imports\?/.test(r.url())),
         page.getByRole('button', { name: 'Import', exact: true }).click(),
       ]);
-      if (refused.status() !== 400) throw new Error(`all-or-nothing import answered ${refused.status()}, want 400`);
+      const rb = await refused.json();
+      if (refused.status() !== 400 || !/dry_run=false/.test(refused.url()) || /valid_rows/.test(refused.url()) || rb.result?.rejected?.[0]?.row !== 4 || rb.result?.imported) {
+        throw new Error(`all-or-nothing import: ${refused.status()} ${refused.url()} ${JSON.stringify(rb)}, want 400 with row 4 rejected`);
+      }
       await page.getByRole('alert').getByText(/Nothing was imported: 1 row was rejected/).waitFor();
       await result.getByText('Row 4: systolic is not a number').waitFor();
       if ((await count()) !== 0) throw new Error('a refused import stored readings');
@@ -369,7 +372,8 @@ async function moreJourneys(base) {
         page.waitForResponse((r) => r.request().method() === 'POST' && /\/imports\?/.test(r.url())),
         page.getByRole('button', { name: 'Import the valid rows' }).click(),
       ]);
-      if (ok.status() !== 201) throw new Error(`valid-rows import answered ${ok.status()}, want 201`);
+      const okb = await ok.json();
+      if (ok.status() !== 201 || !/valid_rows=true/.test(ok.url()) || okb.imported !== 3 || okb.rejected.length !== 1) throw new Error(`valid-rows import: ${ok.status()} ${JSON.stringify(okb)}, want 201 with 3 imported`);
       await result.getByText('3 readings imported, 0 duplicates skipped, 1 rows rejected.').waitFor();
       await page.getByRole('status').getByText('Import finished.').waitFor();
       if (!(await page.getByRole('button', { name: 'Import the valid rows' }).isDisabled())) throw new Error('the import can be sent twice');
