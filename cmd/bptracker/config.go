@@ -142,6 +142,24 @@ func (c *storeConfig) openStore(ctx context.Context) (bptracker.Store, error) {
 	return sqlite.Open(c.dbPath())
 }
 
+// storeOnly parses a command that needs the store and no keys (the audit
+// tools: the trail holds no sealed values) and opens it.
+func storeOnly(ctx context.Context, name string, args []string, getenv func(string) string, stderr io.Writer) (bptracker.Store, error) {
+	f := newFlags(name, getenv, stderr)
+	var sc storeConfig
+	sc.register(f)
+	if err := f.parse(args); err != nil {
+		return nil, err
+	}
+	if err := sc.check(); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(sc.dbPath()); err != nil && sc.Store == "sqlite" {
+		return nil, fmt.Errorf("no database at %s", sc.dbPath())
+	}
+	return sc.openStore(ctx)
+}
+
 // openKEK loads the key-encryption key; create lets a new installation make
 // its key file.
 func (c *storeConfig) openKEK(ctx context.Context, create bool) (tink.AEAD, error) {

@@ -224,16 +224,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 func runAuditExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f := newFlags("audit export", getenv, stderr)
-	var sc storeConfig
-	sc.register(f)
-	if err := f.parse(args); err != nil {
-		return err
-	}
-	if err := sc.check(); err != nil {
-		return err
-	}
-	db, err := sc.openStore(ctx)
+	db, err := storeOnly(ctx, "audit export", args, getenv, stderr)
 	if err != nil {
 		return err
 	}

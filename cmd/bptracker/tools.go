@@ -114,19 +114,7 @@ func runUserPasswd(ctx context.Context, args []string, getenv func(string) strin
 }
 
 func runAuditVerify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	f := newFlags("audit verify", getenv, stderr)
-	var sc storeConfig
-	sc.register(f)
-	if err := f.parse(args); err != nil {
-		return err
-	}
-	if err := sc.check(); err != nil {
-		return err
-	}
-	if _, err := os.Stat(sc.dbPath()); err != nil && sc.Store == "sqlite" {
-		return fmt.Errorf("no database at %s", sc.dbPath())
-	}
-	db, err := sc.openStore(ctx)
+	db, err := storeOnly(ctx, "audit verify", args, getenv, stderr)
 	if err != nil {
 		return err
 	}
