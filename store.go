@@ -23,5 +23,6 @@ type Store interface {
 	InvitationStore
 	BreakGlassStore
 	KeyStore
+	JobStore
 	Close() error
 }

@@ -39,6 +39,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) bptracker.Store) {
 		{"Invitations", testInvitations},
 		{"BreakGlass", testBreakGlass},
 		{"DataKeys", testDataKeys},
+		{"Jobs", testJobs},
 		{"Isolation", testIsolation},
 	}
 	for _, g := range groups {
