@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/bptracker/bptracker"
 	"github.com/bptracker/bptracker/service"
@@ -73,7 +74,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, a *service
 		return err
 	}
 	res, err := s.svc.Import(r.Context(), a, patientID(r, a), data, service.ImportOptions{
-		DryRun: dry, ValidRows: valid, DateOrder: q.Get("date_order"), TimeZone: q.Get("tz"), Format: q.Get("format")})
+		DryRun: dry, ValidRows: valid, DateOrder: q.Get("date_order"), TimeZone: q.Get("tz"), Format: q.Get("format"), Async: true})
 	if err != nil && res != nil {
 		// Nothing was imported: answer the rejected rows with the error.
 		var body errorBody
@@ -83,10 +84,32 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, a *service
 		return err
 	}
 	status := http.StatusOK
-	if res.Imported > 0 {
+	switch {
+	case res.Job != nil:
+		status = http.StatusAccepted // POST …/imports/{id}/continue until done
+	case res.Imported > 0:
 		status = http.StatusCreated
 	}
 	return writeJSON(w, status, res)
+}
+
+func (s *Server) handleImportJob(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
+	v, err := s.svc.ImportJob(r.Context(), a, patientID(r, a), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"job": v})
+}
+
+// continueBudget keeps each step well inside CloudFront's 60-second wait.
+const continueBudget = 15 * time.Second
+
+func (s *Server) handleContinueImport(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
+	v, err := s.svc.ContinueImport(r.Context(), a, patientID(r, a), r.PathValue("id"), continueBudget)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"job": v})
 }
 
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, a *service.Actor) error {

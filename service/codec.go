@@ -176,3 +176,40 @@ func (d *decoder) str() string {
 	d.p = d.p[n:]
 	return s
 }
+
+// encodeChunk packs sealed readings waiting in an import job: id, time and
+// the sealed value of each (the rest is set when the chunk is written).
+func encodeChunk(recs []*bptracker.ReadingRecord) []byte {
+	out := binary.AppendUvarint(nil, uint64(len(recs)))
+	for _, r := range recs {
+		out = binary.AppendUvarint(out, uint64(len(r.ID)))
+		out = append(out, r.ID...)
+		out = binary.AppendVarint(out, r.TakenAt.UnixNano())
+		out = binary.AppendUvarint(out, uint64(len(r.Sealed)))
+		out = append(out, r.Sealed...)
+	}
+	return out
+}
+
+func decodeChunk(p []byte, patientID string) ([]*bptracker.ReadingRecord, error) {
+	d := decoder{p: p}
+	n := d.uint()
+	if d.err || n > uint64(len(p)) {
+		return nil, errBody
+	}
+	recs := make([]*bptracker.ReadingRecord, 0, n)
+	for range n {
+		r := &bptracker.ReadingRecord{PatientID: patientID, Version: 1}
+		r.ID = d.str()
+		r.TakenAt = time.Unix(0, d.int()).UTC()
+		r.Sealed = []byte(d.str())
+		if d.err {
+			return nil, errBody
+		}
+		recs = append(recs, r)
+	}
+	if len(d.p) != 0 {
+		return nil, errBody
+	}
+	return recs, nil
+}

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -22,6 +23,29 @@ type ImportOptions struct {
 	// Progress, when set, hears how many of the file's readings have been
 	// checked and sealed, for a progress bar.
 	Progress func(done, total int)
+	// Async lets an import of more than JobThreshold readings run as a
+	// job: the answer comes at once and ContinueImport writes the rest.
+	Async bool
+}
+
+// Import jobs: more readings than JobThreshold are written in chunks of
+// jobChunk (one DynamoDB transaction, so a chunk is written whole or not
+// at all).
+const (
+	JobThreshold = 500
+	jobChunk     = 50
+)
+
+// JobView is an import job as the API shows it.
+type JobView struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Total  int    `json:"total"`
+	Done   int    `json:"done"`
+}
+
+func jobView(j *bptracker.Job) *JobView {
+	return &JobView{ID: j.ID, Status: j.Status, Total: j.Total, Done: j.Done}
 }
 
 // ImportResult says what an import did (or, dry, would do).
@@ -32,6 +56,8 @@ type ImportResult struct {
 	Imported    int                  `json:"imported"`
 	Duplicates  int                  `json:"duplicates"`
 	Rejected    []importer.Rejection `json:"rejected"`
+	// Job is set when the import continues as a job.
+	Job *JobView `json:"job,omitempty"`
 }
 
 // Import reads a file of readings onto the patient's record: all of it or
@@ -105,12 +131,130 @@ func (s *Service) Import(ctx context.Context, a *Actor, patientID string, data [
 		return res, &bptracker.Error{Code: bptracker.EINVALID, Message: fmt.Sprintf("%d rows could not be read, so nothing was imported; fix them, or choose to import the valid rows", len(res.Rejected))}
 	case len(recs) == 0:
 		return res, s.audit(ctx, ev)
+	case opt.Async && len(recs) > JobThreshold:
+		return s.startImportJob(ctx, a, patientID, recs, res, ev)
 	}
 	if err := s.store.CreateReadings(ctx, recs, ev); err != nil {
 		return nil, err
 	}
 	res.Imported = len(recs)
 	return res, nil
+}
+
+// startImportJob stores the sealed readings as a job's chunks. Its audit
+// event is "pending" and names the job; each chunk written and the end of
+// the job have their own events.
+func (s *Service) startImportJob(ctx context.Context, a *Actor, patientID string, recs []*bptracker.ReadingRecord, res *ImportResult, ev *bptracker.AuditEvent) (*ImportResult, error) {
+	now := s.cfg.Now().UTC()
+	var chunks [][]byte
+	for i := 0; i < len(recs); i += jobChunk {
+		chunks = append(chunks, encodeChunk(recs[i:min(i+jobChunk, len(recs))]))
+	}
+	report, err := json.Marshal(res)
+	if err != nil {
+		return nil, err
+	}
+	j := &bptracker.Job{ID: s.cfg.NewID(), PatientID: patientID, Status: bptracker.JobRunning, Total: len(recs), Chunks: len(chunks),
+		Result: report, CreatedBy: a.User.ID, CreatedAt: now, UpdatedAt: now, Version: 1}
+	ev.Outcome, ev.ResourceID = bptracker.OutcomePending, j.ID
+	ev.Detail += " job=" + j.ID
+	if err := s.store.CreateJob(ctx, j, chunks, ev); err != nil {
+		return nil, err
+	}
+	res.Job = jobView(j)
+	if s.cfg.Background {
+		go s.runImportJob(a, patientID, j.ID)
+	}
+	return res, nil
+}
+
+// runImportJob drives a job to its end in the background (the local
+// server); on Lambda the web app's calls to ContinueImport do it.
+func (s *Service) runImportJob(a *Actor, patientID, id string) {
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		v, err := s.ContinueImport(ctx, a, patientID, id, 30*time.Second)
+		cancel()
+		if err != nil {
+			s.log.Error("import job stopped", "job", id, "err", err)
+			return
+		}
+		if v.Status != bptracker.JobRunning {
+			return
+		}
+	}
+}
+
+// ImportJob reports a job's progress.
+func (s *Service) ImportJob(ctx context.Context, a *Actor, patientID, id string) (*JobView, error) {
+	if _, err := s.authorize(ctx, a, bptracker.ActionWriteHealth, patientID); err != nil {
+		return nil, err
+	}
+	j, err := s.store.FindJob(ctx, patientID, id)
+	if err != nil {
+		return nil, err
+	}
+	return jobView(j), nil
+}
+
+// ContinueImport writes a job's next chunks for about budget. Two callers
+// at once are safe: a chunk written already answers ECONFLICT, which counts
+// as written, and the job's version check keeps one account of progress.
+func (s *Service) ContinueImport(ctx context.Context, a *Actor, patientID, id string, budget time.Duration) (*JobView, error) {
+	rel, err := s.authorize(ctx, a, bptracker.ActionWriteHealth, patientID)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(budget)
+	for {
+		j, err := s.store.FindJob(ctx, patientID, id)
+		if err != nil {
+			return nil, err
+		}
+		if j.Status != bptracker.JobRunning || time.Now().After(deadline) {
+			return jobView(j), nil
+		}
+		data, err := s.store.FindJobChunk(ctx, patientID, id, j.Next)
+		if err != nil {
+			return nil, err
+		}
+		recs, err := decodeChunk(data, patientID)
+		if err != nil {
+			return nil, fmt.Errorf("job %s chunk %d: %w", id, j.Next, err)
+		}
+		now := s.cfg.Now().UTC()
+		for _, r := range recs {
+			r.UpdatedBy, r.UpdatedAt = j.CreatedBy, now
+		}
+		ev := s.event(a, a.Request, "reading.import", patientID, id, bptracker.OutcomeSuccess)
+		ev.Via, ev.Detail = rel.Via(), fmt.Sprintf("job=%s chunk=%d/%d readings=%d", id, j.Next+1, j.Chunks, len(recs))
+		if err := s.store.CreateReadings(ctx, recs, ev); err != nil && bptracker.ErrorCode(err) != bptracker.ECONFLICT {
+			return nil, err
+		}
+		j.Next, j.Done, j.Version, j.UpdatedAt = j.Next+1, j.Done+len(recs), j.Version+1, now
+		var done *bptracker.AuditEvent
+		if j.Next == j.Chunks {
+			var res ImportResult
+			if err := json.Unmarshal(j.Result, &res); err == nil {
+				res.Imported, res.Job = j.Total, nil
+				j.Result, _ = json.Marshal(res)
+			}
+			j.Status = bptracker.JobDone
+			done = s.event(a, a.Request, "reading.import", patientID, id, bptracker.OutcomeSuccess)
+			done.Via, done.Detail = rel.Via(), fmt.Sprintf("job=%s finished readings=%d", id, j.Total)
+		}
+		switch err := s.store.UpdateJob(ctx, j); bptracker.ErrorCode(err) {
+		case "":
+			if done != nil {
+				if err := s.audit(ctx, done); err != nil {
+					return nil, err
+				}
+			}
+		case bptracker.ECONFLICT: // another caller moved it on: look again
+		default:
+			return nil, err
+		}
+	}
 }
 
 // Export formats.

@@ -32,6 +32,9 @@ type Config struct {
 	// Mailer sends reset links when set; without it, resets go through
 	// links that an admin or provider passes on.
 	Mailer Mailer
+	// Background lets the service finish import jobs on its own (a
+	// long-running server); without it (Lambda) the callers' requests do.
+	Background bool
 }
 
 // Mailer sends one plain-text email.

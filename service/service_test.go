@@ -2,7 +2,9 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -190,5 +192,66 @@ func TestTOTPOnce(t *testing.T) {
 	clk.Add(6 * time.Minute)
 	if _, err := s.CompleteMFA(ctx, service.Request{}, pending, codeAt(t, secret, clk.Now())); bptracker.ErrorCode(err) != bptracker.EUNAUTHORIZED {
 		t.Fatalf("MFA after the pending sign-in expired: %v", err)
+	}
+}
+
+// TestImportJobConcurrent: two callers continuing one job at once write
+// every reading exactly once.
+func TestImportJobConcurrent(t *testing.T) {
+	s, db, clk := newService(t)
+	ctx := context.Background()
+	enrol(t, s, clk, "kim@example.org")
+	u, err := s.FindUserByEmail(ctx, "kim@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &service.Actor{User: u}
+	var csv strings.Builder
+	csv.WriteString("Date,Time,Sys,Dia\n")
+	for i := range 777 {
+		at := clk.Now().Add(-time.Duration(i+1) * time.Hour)
+		fmt.Fprintf(&csv, "%s,%s,%d,%d\n", at.Format("2006-01-02"), at.Format("15:04"), 110+i%40, 70+i%20)
+	}
+	res, err := s.Import(ctx, a, u.ID, []byte(csv.String()), service.ImportOptions{Async: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Job == nil || res.Job.Total != 777 {
+		t.Fatalf("no job for 777 readings: %+v", res)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				v, err := s.ContinueImport(ctx, a, u.ID, res.Job.ID, time.Second)
+				if err != nil || v.Status != bptracker.JobRunning {
+					errs[i] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs, _, err := db.FindReadings(ctx, bptracker.ReadingFilter{PatientID: u.ID, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 777 {
+		t.Fatalf("readings = %d, want 777", len(recs))
+	}
+	v, err := s.ImportJob(ctx, a, u.ID, res.Job.ID)
+	if err != nil || v.Status != bptracker.JobDone || v.Done != 777 {
+		t.Fatalf("job = %+v, %v", v, err)
+	}
+	if _, err := bptracker.VerifyAudit(ctx, db); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -51,7 +51,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return usageError{fmt.Sprintf("refusing plain HTTP on %s: health data needs TLS off this machine; give --tls-cert and --tls-key, or --behind-proxy when a TLS proxy is in front", addr)}
 	}
 	log := newLogger(stderr, logLevel)
-	cfg.Logger, cfg.AllowSignup = log, allowSignup
+	cfg.Logger, cfg.AllowSignup, cfg.Background = log, allowSignup, true
 	if getenv("GOGC") == "" {
 		// The heap is small (tens of MiB) and requests allocate briefly:
 		// collecting less often buys about 40% more throughput for about
