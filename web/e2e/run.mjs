@@ -384,6 +384,28 @@ async function moreJourneys(base) {
       const n = await list.locator('li.reading').count();
       if (n !== 3) throw new Error(`history shows ${n} readings after the import, want 3`);
       await list.getByText('morning').waitFor();
+      // A large import (over 500 readings) continues as a job; the screen
+      // drives it to the end and says so.
+      let big = 'Date,Time,Sys,Dia\n';
+      for (let i = 0; i < 700; i++) {
+        const d = new Date(Date.UTC(2024, 0, 1) + i * 12 * 3600 * 1000);
+        big += `${d.toISOString().slice(0, 10)},${d.toISOString().slice(11, 16)},${110 + (i % 40)},${70 + (i % 20)}\n`;
+      }
+      await page.getByRole('link', { name: 'Import & export', exact: true }).click();
+      await page.getByLabel('File (CSV or Excel)').setInputFiles({ name: 'years.csv', mimeType: 'text/csv', buffer: Buffer.from(big) });
+      await page.getByLabel('Dates are written').selectOption('dmy');
+      await page.getByRole('button', { name: 'Check file' }).click();
+      await result.getByText('700 readings would be imported, 0 duplicates skipped, 0 rows rejected.').waitFor();
+      const [accepted] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST' && /\/imports\?/.test(r.url())),
+        page.getByRole('button', { name: 'Import', exact: true }).click(),
+      ]);
+      if (accepted.status() !== 202) throw new Error(`large import: ${accepted.status()}, want 202 with a job`);
+      await page.getByRole('status').getByText('Import finished.').waitFor({ timeout: 60000 });
+      await result.getByText('700 readings imported, 0 duplicates skipped, 0 rows rejected.').waitFor();
+      const sum = (await getJSON(page, '/api/v1/patients/me/summary')).body;
+      if (sum.count !== 703) throw new Error(`readings after the large import: ${sum.count}, want 703`);
+      await axeOn(page)('data-import-job-done');
     }, page);
     await ctx.close();
   }

@@ -77,6 +77,14 @@ describe('request', () => {
     expect(e.result).toEqual(result);
   });
 
+  it('continues an import job by POSTing to its continue path', async () => {
+    reply = () => json(200, { job: { id: 'j/1', status: 'running', total: 900, done: 100 } });
+    const r = await api.continueImport('me', 'j/1');
+    expect(r.job.done).toBe(100);
+    expect(calls[0]!.url).toBe('/api/v1/patients/me/imports/j%2F1/continue');
+    expect(calls[0]!.init.method).toBe('POST');
+  });
+
   it('maps validation errors with their fields', async () => {
     reply = () => json(400, { error: { code: 'invalid', message: 'invalid reading', fields: { systolic: 'systolic must be between 50 and 300 mmHg' } } });
     const err = await request('POST', '/x', { body: {} }).catch((e: unknown) => e);

@@ -3,8 +3,7 @@
 import type {
   AccessEvent, ActiveSession, AdminUser, AuditEvent, BreakGlass, Grant, GrantResult,
   Guideline, HomeReport, ImportResult, Invitation, MFAResult, PanelPatient, Reading,
-  ReadingInput, ReadingPage, SessionInfo, SignInResult, Summary, Target, User,
-} from './types';
+  ReadingInput, ReadingPage, SessionInfo, SignInResult, Summary, Target, User, ImportJob } from './types';
 
 export const BASE = '/api/v1';
 
@@ -186,6 +185,9 @@ export const api = {
   /** valid_rows: import the valid rows and report the rest; otherwise any rejected row refuses the whole file (400, with the result). */
   importFile: (pid: string, file: { data: ArrayBuffer; type: string }, q: { dry_run: boolean; valid_rows: boolean; date_order: string; tz: string }) =>
     request<ImportResult>('POST', `${P(pid)}/imports`, { raw: file, query: { ...q, valid_rows: q.valid_rows || undefined } }),
+  /** Writes the next part of an import job; call until its status is done. */
+  continueImport: (pid: string, id: string) =>
+    request<{ job: ImportJob }>('POST', `${P(pid)}/imports/${enc(id)}/continue`),
   exportURL: (pid: string, format: string, from?: string, to?: string) =>
     BASE + withQuery(`${P(pid)}/export`, { format, from, to }),
   archiveURL: (pid: string) => `${BASE}${P(pid)}/archive`,

@@ -206,9 +206,18 @@ export interface BreakGlass {
   closed_at?: string | null;
 }
 
+export interface ImportJob {
+  id: string;
+  status: 'running' | 'done' | 'failed';
+  total: number;
+  done: number;
+}
+
 export interface ImportResult {
   would_import?: number;
   imported?: number;
   duplicates: number;
   rejected: { row: number; reason: string }[];
+  /** Set when a large import continues as a job (202). */
+  job?: ImportJob;
 }

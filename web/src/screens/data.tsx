@@ -2,7 +2,7 @@
 // and a spreadsheet import with a dry run first.
 import { useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
-import type { ImportResult } from '../types';
+import type { ImportJob, ImportResult } from '../types';
 import { FormError, PageTitle, SelectField, Status } from '../ui';
 
 export default function Data({ pid }: { pid: string }) {
@@ -15,6 +15,7 @@ export default function Data({ pid }: { pid: string }) {
   const [imported, setImported] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [status, setStatus] = useState('');
+  const [progress, setProgress] = useState<ImportJob | null>(null);
   const f = from ? new Date(`${from}T00:00:00`).toISOString() : undefined;
   const t = to ? new Date(`${to}T23:59:59`).toISOString() : undefined;
 
@@ -29,6 +30,16 @@ export default function Data({ pid }: { pid: string }) {
       const r = await api.importFile(pid, { data, type: file.type || guessType(file.name) }, { dry_run: dry, valid_rows: validRows, date_order: order, tz });
       setResult(r);
       setImported(!dry);
+      // A large import continues as a job: drive it to the end, showing
+      // how far it got (on AWS nothing else writes it).
+      let job = r.job;
+      while (job && job.status === 'running') {
+        setProgress(job);
+        setStatus(`Importing… ${job.done} of ${job.total} readings written.`);
+        job = (await api.continueImport(pid, job.id)).job;
+      }
+      setProgress(null);
+      if (job) setResult({ ...r, imported: job.done, job });
       setStatus(dry ? 'Checked. Nothing was imported yet.' : 'Import finished.');
     } catch (err) {
       if (err instanceof ApiError && isImportResult(err.result)) {
@@ -38,6 +49,7 @@ export default function Data({ pid }: { pid: string }) {
           `Nothing was imported: ${err.result.rejected.length === 1 ? '1 row was' : `${err.result.rejected.length} rows were`} rejected. Fix the file, or choose "Import the valid rows".`));
       } else setError(err);
       setStatus('');
+      setProgress(null);
     }
   };
 
@@ -70,6 +82,12 @@ export default function Data({ pid }: { pid: string }) {
         <button type="button" disabled={!result || imported || result.rejected.length === 0} onClick={() => run(false, true)}>Import the valid rows</button>
       </div>
       <Status text={status} />
+      {progress && (
+        <p>
+          <label for="imp-progress">Import progress</label>{' '}
+          <progress id="imp-progress" max={progress.total} value={progress.done}>{progress.done} of {progress.total}</progress>
+        </p>
+      )}
       <FormError error={error} />
       {result && (
         <div class="card" role="region" aria-label="Import result">
