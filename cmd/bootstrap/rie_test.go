@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/bptracker/bptracker"
 	"github.com/bptracker/bptracker/dynamo"
 	"github.com/bptracker/bptracker/internal/dynamolocal"
 	"github.com/bptracker/bptracker/internal/emulators"
@@ -96,9 +97,10 @@ func healthEvent() []byte {
 // TestRIE runs the built function under the Lambda runtime interface
 // emulator with DynamoDB Local, local-kms and cognito-local behind it, and
 // drives it with API Gateway v2 events: the origin check, sign-up, sign-in
-// with first-time TOTP set-up through Cognito, cookies both ways, and a
-// signed-in request. It logs the emulator's init duration and the
-// first-request latency.
+// with first-time TOTP set-up through Cognito, cookies both ways, readings,
+// the list and summary, a grant, an export, sign-out, and then verifies the
+// audit trail the function wrote. It logs the emulator's init duration and
+// the first-request latency.
 func TestRIE(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts four programs")
@@ -196,11 +198,62 @@ func TestRIE(t *testing.T) {
 			t.Fatalf("MFA status: got %v, want active", got)
 		}
 		session := cookie(t, resp.Cookies, "__Host-bpt_session")
-		expect(t, invoke(t, "GET", "/api/v1/session", "", []string{session}, nil), 200)
+		sc := []string{session}
+		expect(t, invoke(t, "GET", "/api/v1/session", "", sc, nil), 200)
 		expect(t, invoke(t, "GET", "/api/v1/session", "", nil, nil), 401)
-		expect(t, invoke(t, "DELETE", "/api/v1/session", "", []string{session}, nil), 204)
-		expect(t, invoke(t, "GET", "/api/v1/session", "", []string{session}, nil), 401)
+
+		// The core journey's health data through the function: readings
+		// (one severe), a validation error, the list, the summary, a grant
+		// (an invitation, since no account has the address), an export.
+		at := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+		expect(t, invoke(t, "POST", "/api/v1/patients/me/readings", `{"taken_at":"`+at+`","systolic":128,"diastolic":82,"note":"after a walk"}`, sc, nil), 201)
+		if got := expect(t, invoke(t, "POST", "/api/v1/patients/me/readings", `{"taken_at":"`+at+`","systolic":190,"diastolic":121}`, sc, nil), 201); got["severe"] != true {
+			t.Fatalf("severe reading: %v", got)
+		}
+		if got := expect(t, invoke(t, "POST", "/api/v1/patients/me/readings", `{"taken_at":"`+at+`","systolic":80,"diastolic":90}`, sc, nil), 400); got["error"] == nil {
+			t.Fatalf("invalid reading: %v", got)
+		}
+		list := expect(t, invoke(t, "GET", "/api/v1/patients/me/readings", "", sc, nil), 200)
+		if rs, _ := list["readings"].([]any); len(rs) != 2 {
+			t.Fatalf("readings: %v", list)
+		}
+		if sum := expect(t, invoke(t, "GET", "/api/v1/patients/me/summary", "", sc, nil), 200); sum["count"] != float64(2) || sum["severe_count"] != float64(1) {
+			t.Fatalf("summary: %v", sum)
+		}
+		grant := expect(t, invoke(t, "POST", "/api/v1/patients/me/grants", `{"grantee_email":"dr@example.test","role":"provider","access":"read"}`, sc, nil), 201)
+		if inv, _ := grant["invitation"].(map[string]any); inv == nil || !strings.Contains(inv["url"].(string), "/invite/") {
+			t.Fatalf("grant to a new address: %v", grant)
+		}
+		csv := invoke(t, "GET", "/api/v1/patients/me/export?format=csv", "", sc, nil)
+		if csv.StatusCode != 200 || !strings.Contains(csv.Body, "128") {
+			t.Fatalf("CSV export: %d %.200s", csv.StatusCode, csv.Body)
+		}
+
+		expect(t, invoke(t, "DELETE", "/api/v1/session", "", sc, nil), 204)
+		expect(t, invoke(t, "GET", "/api/v1/session", "", sc, nil), 401)
+
+		// The audit trail the function wrote verifies, and holds the events.
+		db, err := dynamo.Open(ctx, dynamo.Config{Table: envValue(env, "BPT_DYNAMODB_TABLE"), Endpoint: envValue(env, "BPT_DYNAMODB_ENDPOINT"), Region: envValue(env, "AWS_REGION")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := bptracker.VerifyAudit(ctx, db)
+		if err != nil {
+			t.Fatalf("audit verify: %v", err)
+		}
+		if n < 8 {
+			t.Fatalf("audit events = %d; want sign-in, readings, list, summary, grant, export and sign-out events", n)
+		}
 	})
+}
+
+func envValue(env []string, name string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, name+"="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // cookie returns "name=value" for the Set-Cookie in cookies named name.
