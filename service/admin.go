@@ -210,7 +210,9 @@ func (s *Service) RequestReset(ctx context.Context, req Request, email string, l
 		"Open this link within 24 hours to choose a new password:\n" + linkFor(inv.Code) + "\n\n" +
 		"If you did not ask, ignore this message: your password stays as it is."
 	if err := s.cfg.Mailer.Send(ctx, u.Email, "Reset your BP Tracker password", body); err != nil {
-		s.log.Error("reset mail not sent", "user", u.ID, "request_id", req.RequestID, "err", err)
+		// A relay's reply may quote the address: keep it out of the log.
+		s.log.Error("reset mail not sent", "user", u.ID, "request_id", req.RequestID,
+			"err", strings.ReplaceAll(err.Error(), u.Email, "<address>"))
 		ev.ResourceID, ev.ActorID, ev.Detail = u.ID, u.ID, "mail not sent"
 		return s.audit(ctx, ev)
 	}
