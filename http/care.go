@@ -13,15 +13,30 @@ import (
 	"github.com/bptracker/bptracker/service"
 )
 
-// link builds an absolute app URL (invitation and reset links) from the
-// request, so it works behind CloudFront, a proxy or on localhost.
-func link(r *http.Request, path string) string {
+// link builds an absolute app URL (invitation and reset links): from the
+// configured public URL, or from CloudFront's X-Forwarded-Host when the
+// origin check vouches for it, or else from the request's Host (fine for a
+// link shown to the caller, never for one mailed to someone else: a forged
+// Host would send the code to the forger's site).
+func (s *Server) link(r *http.Request, path string) string {
+	if s.publicURL != nil {
+		u := *s.publicURL
+		u.Path = strings.TrimSuffix(u.Path, "/") + path
+		return u.String()
+	}
+	if h := r.Header.Get("X-Forwarded-Host"); s.trustForwardedHost && h != "" {
+		return (&url.URL{Scheme: "https", Host: h, Path: path}).String()
+	}
 	scheme := "https"
-	if r.TLS == nil && r.Header.Get("X-Forwarded-Proto") == "" && isLoopbackHost(r.Host) {
+	if r.TLS == nil && isLoopbackHost(r.Host) {
 		scheme = "http"
 	}
 	return (&url.URL{Scheme: scheme, Host: r.Host, Path: path}).String()
 }
+
+// mailLinks reports whether links in mail can be trusted: they must not
+// come from a header the requester chose.
+func (s *Server) mailLinks() bool { return s.publicURL != nil || s.trustForwardedHost }
 
 func isLoopbackHost(h string) bool {
 	u := url.URL{Host: h}
@@ -47,7 +62,7 @@ func (s *Server) handleCreateGrant(w http.ResponseWriter, r *http.Request, a *se
 		return err
 	}
 	if inv != nil {
-		return writeJSON(w, http.StatusCreated, map[string]any{"invitation": invitationBody{URL: link(r, "/invite/"+inv.Code), ExpiresAt: inv.ExpiresAt}})
+		return writeJSON(w, http.StatusCreated, map[string]any{"invitation": invitationBody{URL: s.link(r, "/invite/"+inv.Code), ExpiresAt: inv.ExpiresAt}})
 	}
 	return writeJSON(w, http.StatusCreated, map[string]any{"grant": g})
 }
@@ -81,7 +96,7 @@ func (s *Server) handleStaffInvite(w http.ResponseWriter, r *http.Request, a *se
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, map[string]any{"invitation": invitationBody{URL: link(r, "/invite/"+inv.Code), ExpiresAt: inv.ExpiresAt}})
+	return writeJSON(w, http.StatusCreated, map[string]any{"invitation": invitationBody{URL: s.link(r, "/invite/"+inv.Code), ExpiresAt: inv.ExpiresAt}})
 }
 
 func (s *Server) handleAcceptInvitation(w http.ResponseWriter, r *http.Request, _ *service.Actor) error {
@@ -120,7 +135,10 @@ func (s *Server) handleRequestReset(w http.ResponseWriter, r *http.Request, _ *s
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if err := s.svc.RequestReset(r.Context(), requestInfo(r), in.Email, func(code string) string { return link(r, "/reset/"+code) }); err != nil {
+	if !s.mailLinks() {
+		return bptracker.Errorf(bptracker.ENOTIMPLEMENTED, "password reset by email needs the server's public address (--public-url); ask your practice for a reset link")
+	}
+	if err := s.svc.RequestReset(r.Context(), requestInfo(r), in.Email, func(code string) string { return s.link(r, "/reset/"+code) }); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusAccepted, map[string]string{"status": "if an account has this address, a reset link is on its way"})
@@ -172,7 +190,7 @@ func (s *Server) handlePatientResetLink(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, map[string]any{"reset": invitationBody{URL: link(r, "/reset/"+inv.Code), ExpiresAt: inv.ExpiresAt}})
+	return writeJSON(w, http.StatusCreated, map[string]any{"reset": invitationBody{URL: s.link(r, "/reset/"+inv.Code), ExpiresAt: inv.ExpiresAt}})
 }
 
 func (s *Server) handleAccessLog(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
@@ -210,7 +228,7 @@ func (s *Server) handleAdminChangeUser(w http.ResponseWriter, r *http.Request, a
 		return err
 	}
 	if res.Reset != nil {
-		return writeJSON(w, http.StatusOK, map[string]any{"reset": invitationBody{URL: link(r, "/reset/"+res.Reset.Code), ExpiresAt: res.Reset.ExpiresAt}})
+		return writeJSON(w, http.StatusOK, map[string]any{"reset": invitationBody{URL: s.link(r, "/reset/"+res.Reset.Code), ExpiresAt: res.Reset.ExpiresAt}})
 	}
 	if res.User == nil {
 		w.WriteHeader(http.StatusNoContent)

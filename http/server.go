@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -44,6 +45,9 @@ type Server struct {
 	mux    *http.ServeMux
 	limit  *limiter
 	extras []Route
+
+	publicURL          *url.URL
+	trustForwardedHost bool
 }
 
 // Options configure NewServer.
@@ -52,6 +56,12 @@ type Options struct {
 	Web    fs.FS // web app files (index.html at the root), optional
 	// Routes adds routes (import/export, AWS-only endpoints) to the table.
 	Routes []Route
+	// PublicURL is the address people reach the app at (https://bp.example.org);
+	// links in invitations and reset mails are built on it.
+	PublicURL *url.URL
+	// TrustForwardedHost takes X-Forwarded-Host as the public address: only
+	// behind CloudFront with the origin check on, where CloudFront sets it.
+	TrustForwardedHost bool
 }
 
 // NewServer returns the application's handler.
@@ -61,7 +71,8 @@ func NewServer(svc *service.Service, opt Options) http.Handler {
 
 // New returns the server, whose Routes tests and documentation read.
 func New(svc *service.Service, opt Options) *Server {
-	return &Server{svc: svc, log: opt.Logger, web: opt.Web, mux: http.NewServeMux(), extras: opt.Routes}
+	return &Server{svc: svc, log: opt.Logger, web: opt.Web, mux: http.NewServeMux(), extras: opt.Routes,
+		publicURL: opt.PublicURL, trustForwardedHost: opt.TrustForwardedHost}
 }
 
 // Handler builds the handler: routes, fallbacks, CSRF refusal, middleware.

@@ -128,7 +128,9 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 	}
 	svc = service.New(store, keys, idp, sc)
 
-	api := bphttp.NewServer(svc, bphttp.Options{Logger: log})
+	// Behind CloudFront (origin check on) X-Forwarded-Host is the viewer's
+	// host, set by the distribution: links in invitations and mails use it.
+	api := bphttp.NewServer(svc, bphttp.Options{Logger: log, TrustForwardedHost: cfg.OriginSecret != ""})
 	phase("handler")
 	log.Info("init", append([]any{"store", cfg.Store, "identity", cfg.Identity, "keys", cfg.Keys}, phases...)...)
 	return lambda.NewHandler(api, lambda.Options{

@@ -20,10 +20,15 @@ func TestPasswordReset(t *testing.T) {
 			t.Fatalf("%v %s", err, out)
 		}
 	}
-	srv := startServer(t, data, "--smtp-addr", relay.Addr, "--smtp-from", "noreply@example.org")
+	if out, err := bpt(t, "", "serve", "--addr", "127.0.0.1:0", "--data", data, "--smtp-addr", relay.Addr, "--smtp-from", "noreply@example.org"); err == nil || !strings.Contains(out, "--public-url") {
+		t.Fatalf("mail without a public URL: %v %s; want a refusal", err, out)
+	}
+	srv := startServer(t, data, "--smtp-addr", relay.Addr, "--smtp-from", "noreply@example.org", "--public-url", "https://bp.example.org")
 	_, piaID, secret := enrolled(t, srv.url, "pia@example.org")
 	anon := newClient(t, srv.url)
+	anon.header.Set("X-Forwarded-Host", "evil.example")
 	known := anon.expect(202, "POST", "/api/v1/password-reset", map[string]string{"email": "pia@example.org"})
+	anon.header.Del("X-Forwarded-Host")
 	unknown := anon.expect(202, "POST", "/api/v1/password-reset", map[string]string{"email": "nobody@example.org"})
 	if !bytes.Equal(known.body, unknown.body) {
 		t.Fatalf("known and unknown addresses answer differently: %s / %s", known.body, unknown.body)
@@ -42,7 +47,7 @@ func TestPasswordReset(t *testing.T) {
 	if !strings.Contains(msg, "To: pia@example.org") {
 		t.Fatalf("mail not addressed to the account: %s", msg)
 	}
-	m := regexp.MustCompile(`/reset/([0-9a-f]{64})`).FindStringSubmatch(msg)
+	m := regexp.MustCompile(`https://bp\.example\.org/reset/([0-9a-f]{64})`).FindStringSubmatch(msg)
 	if m == nil {
 		t.Fatalf("no reset link in the mail: %s", msg)
 	}

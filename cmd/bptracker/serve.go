@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"time"
 
@@ -33,6 +34,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	f.duration(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "sign out after this long without activity")
 	f.duration(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "sign out this long after sign-in, whatever the activity")
 	f.str(&logLevel, "log-level", "info", "debug, info, warn or error")
+	var publicURL string
+	f.str(&publicURL, "public-url", "", "the address people reach the app at (https://bp.example.org), for links in invitations and reset mails")
 	var smtp mail.SMTP
 	f.str(&smtp.Addr, "smtp-addr", "", "SMTP relay host:port for password reset emails (STARTTLS unless on loopback)")
 	f.str(&smtp.From, "smtp-from", "", "sender address of those emails")
@@ -58,9 +61,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		// 60 MiB (docs/benchmarks.md). GOGC overrides.
 		debug.SetGCPercent(400)
 	}
+	var pub *url.URL
+	if publicURL != "" {
+		if pub, err = url.Parse(publicURL); err != nil || (pub.Scheme != "https" && pub.Scheme != "http") || pub.Host == "" {
+			return usageError{fmt.Sprintf("--public-url %q: give an absolute URL such as https://bp.example.org", publicURL)}
+		}
+	}
 	if smtp.Addr != "" {
 		if smtp.From == "" {
 			return usageError{"--smtp-addr needs --smtp-from"}
+		}
+		if pub == nil {
+			return usageError{"--smtp-addr needs --public-url: reset links in mail are built on it, never on a request's Host"}
 		}
 		smtp.Password = getenv("BPT_SMTP_PASSWORD")
 		cfg.Mailer = &smtp
@@ -75,7 +87,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	srv := &http.Server{
-		Handler:           bphttp.NewServer(a.svc, bphttp.Options{Logger: log, Web: dist}),
+		Handler:           bphttp.NewServer(a.svc, bphttp.Options{Logger: log, Web: dist, PublicURL: pub}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,
