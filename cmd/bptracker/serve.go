@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/bptracker/bptracker"
 	bphttp "github.com/bptracker/bptracker/http"
 	"github.com/bptracker/bptracker/mail"
 	"github.com/bptracker/bptracker/service"
@@ -105,6 +106,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		scheme = "https"
 	}
 	fmt.Fprintf(stdout, "bptracker listening on %s://%s (data in %s)\n", scheme, ln.Addr(), sc.Data)
+	if users, _, err := a.store.FindUsers(ctx, bptracker.UserFilter{Limit: 1}); err == nil && len(users) == 0 {
+		fmt.Fprintf(stdout, "no accounts yet: create the first with\n  bptracker user add --data %s --email you@example.org --role admin   (password on stdin)\n", sc.Data)
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if tlsCert != "" {
