@@ -48,7 +48,12 @@ type Server struct {
 
 	publicURL          *url.URL
 	trustForwardedHost bool
+	signinLimit        int
 }
+
+// DefaultSignInLimit is how many sign-in, MFA, invitation and reset
+// requests one source address may make a minute.
+const DefaultSignInLimit = 30
 
 // Options configure NewServer.
 type Options struct {
@@ -62,6 +67,9 @@ type Options struct {
 	// TrustForwardedHost takes X-Forwarded-Host as the public address: only
 	// behind CloudFront with the origin check on, where CloudFront sets it.
 	TrustForwardedHost bool
+	// SignInLimit overrides DefaultSignInLimit (tests that sign many users
+	// in from one address).
+	SignInLimit int
 }
 
 // NewServer returns the application's handler.
@@ -72,7 +80,7 @@ func NewServer(svc *service.Service, opt Options) http.Handler {
 // New returns the server, whose Routes tests and documentation read.
 func New(svc *service.Service, opt Options) *Server {
 	return &Server{svc: svc, log: opt.Logger, web: opt.Web, mux: http.NewServeMux(), extras: opt.Routes,
-		publicURL: opt.PublicURL, trustForwardedHost: opt.TrustForwardedHost}
+		publicURL: opt.PublicURL, trustForwardedHost: opt.TrustForwardedHost, signinLimit: opt.SignInLimit}
 }
 
 // Handler builds the handler: routes, fallbacks, CSRF refusal, middleware.
@@ -80,7 +88,11 @@ func (s *Server) Handler() http.Handler {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	s.limit = newLimiter(s.svc.Config().Now, 30, time.Minute)
+	n := s.signinLimit
+	if n <= 0 {
+		n = DefaultSignInLimit
+	}
+	s.limit = newLimiter(s.svc.Config().Now, n, time.Minute)
 	for _, r := range s.routes() {
 		s.mux.Handle(r.Pattern, s.wrapRoute(r))
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/bptracker/bptracker"
@@ -35,6 +36,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	f.duration(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "sign out after this long without activity")
 	f.duration(&cfg.SessionLifetime, "session-lifetime", cfg.SessionLifetime, "sign out this long after sign-in, whatever the activity")
 	f.str(&logLevel, "log-level", "info", "debug, info, warn or error")
+	var signinLimit string
+	f.str(&signinLimit, "signin-limit", strconv.Itoa(bphttp.DefaultSignInLimit), "sign-in, MFA, invitation and reset requests allowed a minute per source address")
 	var publicURL string
 	f.str(&publicURL, "public-url", "", "the address people reach the app at (https://bp.example.org), for links in invitations and reset mails")
 	var smtp mail.SMTP
@@ -62,6 +65,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		// 60 MiB (docs/benchmarks.md). GOGC overrides.
 		debug.SetGCPercent(400)
 	}
+	limit, err := strconv.Atoi(signinLimit)
+	if err != nil || limit < 1 {
+		return usageError{fmt.Sprintf("--signin-limit %q: give a whole number of requests a minute", signinLimit)}
+	}
 	var pub *url.URL
 	if publicURL != "" {
 		if pub, err = url.Parse(publicURL); err != nil || (pub.Scheme != "https" && pub.Scheme != "http") || pub.Host == "" {
@@ -88,7 +95,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	srv := &http.Server{
-		Handler:           bphttp.NewServer(a.svc, bphttp.Options{Logger: log, Web: dist, PublicURL: pub}),
+		Handler:           bphttp.NewServer(a.svc, bphttp.Options{Logger: log, Web: dist, PublicURL: pub, SignInLimit: limit}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      2 * time.Minute,

@@ -42,7 +42,7 @@ export async function startReal(bin, users, { idleTimeout = '15m' } = {}) {
     execFileSync(bin, ['user', 'add', '--data', data, '--email', u.email, '--role', u.role, '--name', u.name], { input: PASSWORD + '\n', stdio: ['pipe', 'ignore', 'inherit'] });
   }
   const port = await freePort();
-  const proc = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data', data, '--idle-timeout', idleTimeout], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data', data, '--idle-timeout', idleTimeout, '--signin-limit', '600'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (c) => { stderr += c; if (stderr.length > 20000) stderr = stderr.slice(-10000); });
   const url = `http://127.0.0.1:${port}`;

@@ -32,6 +32,7 @@ const frank = { email: 'frank@example.com', role: 'patient', name: 'Frank Import
 const grace = { email: 'grace@example.com', role: 'patient', name: 'Grace Exporter' };
 const ivy = { email: 'ivy@example.com', role: 'patient', name: 'Ivy Sharer' };
 const judy = { email: 'judy@example.com', role: 'patient', name: 'Judy Leaver' };
+const lena = { email: 'lena@example.com', role: 'patient', name: 'Lena Forgetful' };
 const invitee = { email: 'new.caregiver@example.com', name: 'Kim Caregiver', password: 'violet kettle harbour 77' };
 const IDLE = 30; // seconds, for the automatic logoff journey
 
@@ -57,7 +58,7 @@ const screens = new Set();
 const axeOn = (page) => async (name) => { await axe(page, name); screens.add(name); };
 
 const b = await launch();
-const server = await start([patient, provider, admin, carol, ...(MOCK ? [] : [erin, frank, grace, ivy, judy])]);
+const server = await start([patient, provider, admin, carol, ...(MOCK ? [] : [erin, frank, grace, ivy, judy, lena])]);
 try {
   const base = server.url;
   const pctx = await b.browser.newContext({ viewport: { width: 390, height: 844 } });
@@ -65,10 +66,23 @@ try {
   watchPage(page, problems);
   page.setDefaultTimeout(10_000);
 
-  await test('signed-out screens pass axe (sign-in, invitation)', async () => {
+  await test('signed-out screens pass axe (sign-in, invitation, password reset)', async () => {
     await page.goto(base + '/invite/not-a-real-code');
     await page.getByRole('heading', { name: 'Accept your invitation', exact: true }).waitFor();
     await axeOn(page)('invite');
+    await page.goto(base + '/signin');
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.getByRole('heading', { name: 'Reset your password', exact: true }).waitFor();
+    await axeOn(page)('forgot-password');
+    if (!MOCK) {
+      // This server has no mail relay: the page says who can help instead.
+      await page.getByLabel('Email').fill(patient.email);
+      await page.getByRole('button', { name: 'Send a reset link' }).click();
+      await page.getByRole('alert').getByText(/ask your practice for a reset link/).waitFor();
+    }
+    await page.goto(base + '/reset/not-a-real-code');
+    await page.getByRole('heading', { name: 'Choose a new password', exact: true }).waitFor();
+    await axeOn(page)('reset-password');
   }, page);
 
   await test('patient signs in with MFA setup and saves recovery codes', async () => {
@@ -215,6 +229,35 @@ try {
     await axeOn(apage)('admin-break-glass');
   }, apage);
   await actx.close();
+
+  if (!MOCK) {
+    const adm = await newPage(1280, 900);
+    const user = await newPage(390, 844);
+    await test('password reset: an admin makes a link, the new password signs in, two-step sign-in stays', async () => {
+      await signIn(user.page, base, lena.email); // enrols TOTP
+      await user.page.getByRole('heading', { name: 'Add a reading', exact: true }).waitFor();
+      await user.ctx.clearCookies();
+      await signIn(adm.page, base, admin.email);
+      const row = adm.page.getByRole('row').filter({ hasText: lena.email });
+      await row.getByRole('button', { name: `Create a password reset link for ${lena.email}` }).click();
+      await adm.page.getByRole('dialog').getByRole('button', { name: 'Create link' }).click();
+      await adm.page.getByText(`Reset link created for ${lena.email}.`).waitFor();
+      const url = (await adm.page.locator('body').innerText()).match(/https?:\/\/\S+\/reset\/[0-9a-f]{64}/)?.[0];
+      if (!url) throw new Error('no reset link on the admin screen');
+      await user.page.goto(url);
+      await user.page.getByLabel('New password').fill('a fresh long passphrase');
+      await user.page.getByLabel('Repeat the password').fill('a fresh long passphrase');
+      await user.page.getByRole('button', { name: 'Change password' }).click();
+      await user.page.getByRole('heading', { name: 'Password changed', exact: true }).waitFor();
+      await axeOn(user.page)('reset-password-done');
+      await user.page.getByRole('link', { name: 'Go to sign in' }).click();
+      const first = await signIn(user.page, base, lena.email, async () => {}, { password: 'a fresh long passphrase' });
+      if (first) throw new Error('the reset asked for MFA setup again; the authenticator should stay');
+      await user.page.getByRole('heading', { name: 'Add a reading', exact: true }).waitFor();
+    }, user.page);
+    await adm.ctx.close();
+    await user.ctx.close();
+  }
 
   // The journeys below need the real server (conflicts, imports, exports,
   // invitations, MFA replacement and erasure are not in the mock API).

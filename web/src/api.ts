@@ -173,6 +173,10 @@ export const api = {
   accessLog: (pid: string) => request<{ events: AccessEvent[] }>('GET', `${P(pid)}/access-log`),
   acceptInvitation: (code: string, password: string, name?: string) =>
     request<unknown>('POST', `/invitations/${enc(code)}/accept`, { body: name ? { password, name } : { password }, auth: false, activity: false }),
+  requestReset: (email: string) =>
+    request<{ status: string }>('POST', '/password-reset', { body: { email }, auth: false, activity: false }),
+  resetPassword: (code: string, password: string) =>
+    request<unknown>('POST', `/resets/${enc(code)}`, { body: { password }, auth: false, activity: false }),
   invite: (email: string, role: string, name?: string) =>
     request<{ invitation: Invitation }>('POST', '/invitations', { body: name ? { email, role, name } : { email, role } }),
 

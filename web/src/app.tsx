@@ -11,6 +11,7 @@ import { SignIn } from './screens/signin';
 import { Entry } from './screens/entry';
 import { History } from './screens/history';
 import { Invite } from './screens/invite';
+import { ForgotPassword, ResetPassword } from './screens/reset';
 import { lazyScreen } from './lazy';
 
 const Trends = lazyScreen(() => import('./screens/trends'));
@@ -45,7 +46,7 @@ export function App() {
 
   const signOutLocal = useCallback((notice?: string) => {
     setAuth({ kind: 'out', notice });
-    if (!location.pathname.startsWith('/invite/')) navigate('/signin', true);
+    if (!/^\/(invite|reset)\/|^\/forgot$/.test(location.pathname)) navigate('/signin', true);
   }, []);
 
   const signedIn = useCallback((s: Signed) => {
@@ -75,6 +76,9 @@ export function App() {
 
   const invite = match('/invite/:code', path);
   if (invite) return <Shell><Invite code={invite.code!} signedIn={auth.kind === 'in'} /></Shell>;
+  const reset = match('/reset/:code', path);
+  if (reset && auth.kind === 'out') return <Shell><ResetPassword code={reset.code!} /></Shell>;
+  if (path === '/forgot' && auth.kind === 'out') return <Shell><ForgotPassword /></Shell>;
 
   if (auth.kind === 'out') {
     return <Shell><SignIn notice={auth.notice} onSignedIn={signedIn} /></Shell>;

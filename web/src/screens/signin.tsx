@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api';
 import type { Signed } from '../app';
-import { Field, FormError, PageTitle, Status, copyText, downloadText } from '../ui';
+import { Field, FormError, Link, PageTitle, Status, copyText, downloadText } from '../ui';
 
 type Step =
   | { kind: 'password' }
@@ -68,6 +68,7 @@ export function SignIn({ notice, onSignedIn }: { notice?: string | undefined; on
           <FormError error={error} />
           <button type="submit" class="primary" disabled={busy}>Continue</button>
         </form>
+        <p><Link href="/forgot">Forgot your password?</Link></p>
       </section>
     );
   }
