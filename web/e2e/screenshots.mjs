@@ -34,6 +34,14 @@ for (const width of [390, 1280]) {
   };
   const ctx = await b.browser.newContext({ viewport: { width, height: width < 500 ? 844 : 900 } });
   const page = await ctx.newPage();
+  // Signed-out pages: asking for a reset link, and choosing a new password.
+  await page.goto(m.url + '/forgot');
+  await page.getByRole('heading', { name: 'Reset your password', exact: true }).waitFor();
+  await shot(page, 'forgot-password');
+  await page.goto(m.url + '/reset/' + 'a'.repeat(64));
+  await page.getByRole('heading', { name: 'Choose a new password', exact: true }).waitFor();
+  await shot(page, 'reset-password');
+  await page.goto(m.url + '/');
   await signIn(page, m.url, pe.email, async (name) => { if (name !== 'signin' || width) await shot(page, name); });
   await page.getByLabel('Systolic (upper)').click();
   await page.keyboard.type('18611268');
