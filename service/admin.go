@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bptracker/bptracker"
+	"github.com/bptracker/bptracker/password"
 )
 
 // UserSummary is an account as the admin console lists it: identity and
@@ -226,6 +227,9 @@ func (s *Service) ResetPassword(ctx context.Context, req Request, code, pw strin
 	now := s.cfg.Now()
 	if err != nil || inv.Kind != "reset" || inv.UsedAt != nil || !now.Before(inv.ExpiresAt) {
 		return bptracker.Errorf(bptracker.ENOTFOUND, "this reset link is not valid: it may have been used or have expired")
+	}
+	if err := password.Check("password", pw); err != nil {
+		return err
 	}
 	if err := s.idp.SetPassword(ctx, inv.UserID, pw); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bptracker/bptracker"
+	"github.com/bptracker/bptracker/password"
 )
 
 // ProfileUpdate changes the caller's own profile; nil fields stay.
@@ -59,6 +60,11 @@ func (s *Service) UpdateMe(ctx context.Context, a *Actor, up ProfileUpdate) (*bp
 
 // ChangePassword changes the caller's password after checking the current one.
 func (s *Service) ChangePassword(ctx context.Context, a *Actor, current, next string) error {
+	// The common-password rule is the app's, whatever the identity
+	// provider: checked here, before Cognito or the built-in store sees it.
+	if err := password.Check("new_password", next); err != nil {
+		return err
+	}
 	err := s.idp.ChangePassword(ctx, a.User.ID, current, next)
 	outcome := bptracker.OutcomeSuccess
 	if err != nil {
@@ -72,6 +78,9 @@ func (s *Service) ChangePassword(ctx context.Context, a *Actor, current, next st
 
 // SetUserPassword sets a password without the old one (operator CLI).
 func (s *Service) SetUserPassword(ctx context.Context, a *Actor, userID, pw string) error {
+	if err := password.Check("password", pw); err != nil {
+		return err
+	}
 	if err := s.idp.SetPassword(ctx, userID, pw); err != nil {
 		return err
 	}

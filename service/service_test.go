@@ -255,3 +255,27 @@ func TestImportJobConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPasswordRulesEverywhere: the app's rules (length, the common list)
+// hold for a change and for an operator's reset, whatever the provider.
+func TestPasswordRulesEverywhere(t *testing.T) {
+	s, _, clk := newService(t)
+	ctx := context.Background()
+	enrol(t, s, clk, "pat@example.org")
+	u, err := s.FindUserByEmail(ctx, "pat@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &service.Actor{User: u}
+	for _, bad := range []string{"password123456", "short"} {
+		if err := s.ChangePassword(ctx, a, pw, bad); bptracker.ErrorFields(err)["new_password"] == "" {
+			t.Errorf("ChangePassword to %q: %v, want a new_password field error", bad, err)
+		}
+		if err := s.SetUserPassword(ctx, service.System(service.Request{}), u.ID, bad); bptracker.ErrorFields(err)["password"] == "" {
+			t.Errorf("SetUserPassword to %q: %v, want a password field error", bad, err)
+		}
+	}
+	if err := s.ChangePassword(ctx, a, pw, "another long passphrase"); err != nil {
+		t.Fatalf("a good change: %v", err)
+	}
+}
