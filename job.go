@@ -38,6 +38,8 @@ type JobStore interface {
 	// CreateJob stores a new job (version 1) with its chunks, and ev.
 	CreateJob(ctx context.Context, j *Job, chunks [][]byte, ev *AuditEvent) error
 	FindJob(ctx context.Context, patientID, id string) (*Job, error)
+	// FindJobs lists the patient's jobs, newest first (at most 50).
+	FindJobs(ctx context.Context, patientID string) ([]*Job, error)
 	FindJobChunk(ctx context.Context, patientID, id string, n int) ([]byte, error)
 	// UpdateJob replaces the job whose stored version is j.Version-1; any
 	// other version is ECONFLICT.

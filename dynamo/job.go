@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/bptracker/bptracker"
 )
@@ -47,6 +51,14 @@ func (db *DB) CreateJob(ctx context.Context, j *bptracker.Job, chunks [][]byte, 
 	})
 }
 
+func decodeJob(patientID string, it item) *bptracker.Job {
+	return &bptracker.Job{
+		ID: strings.TrimPrefix(getS(it, "sk"), "J#"), PatientID: patientID, Status: getS(it, "st"), Total: int(getN(it, "tot")),
+		Done: int(getN(it, "dn")), Chunks: int(getN(it, "ch")), Next: int(getN(it, "nx")), Result: getB(it, "res"),
+		CreatedBy: getS(it, "cb"), CreatedAt: getT(it, "ca"), UpdatedAt: getT(it, "ua"), Version: int(getN(it, "v")),
+	}
+}
+
 func (db *DB) FindJob(ctx context.Context, patientID, id string) (*bptracker.Job, error) {
 	ctx = op(ctx, "FindJob")
 	it, err := db.get(ctx, patientPK(patientID), jobSK(id), true)
@@ -56,11 +68,28 @@ func (db *DB) FindJob(ctx context.Context, patientID, id string) (*bptracker.Job
 	if it == nil {
 		return nil, notFound("job")
 	}
-	return &bptracker.Job{
-		ID: id, PatientID: patientID, Status: getS(it, "st"), Total: int(getN(it, "tot")), Done: int(getN(it, "dn")),
-		Chunks: int(getN(it, "ch")), Next: int(getN(it, "nx")), Result: getB(it, "res"), CreatedBy: getS(it, "cb"),
-		CreatedAt: getT(it, "ca"), UpdatedAt: getT(it, "ua"), Version: int(getN(it, "v")),
-	}, nil
+	return decodeJob(patientID, it), nil
+}
+
+// FindJobs queries the J# items of the patient's partition (chunks are
+// JC#…, outside the prefix), newest first.
+func (db *DB) FindJobs(ctx context.Context, patientID string) ([]*bptracker.Job, error) {
+	ctx = op(ctx, "FindJobs")
+	out, err := db.query(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :j)"),
+		ExpressionAttributeValues: item{":pk": s(patientPK(patientID)), ":j": s("J#")},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(50),
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, err
+	}
+	jobs := make([]*bptracker.Job, 0, len(out.Items))
+	for _, it := range out.Items {
+		jobs = append(jobs, decodeJob(patientID, it))
+	}
+	return jobs, nil
 }
 
 func (db *DB) FindJobChunk(ctx context.Context, patientID, id string, n int) ([]byte, error) {

@@ -93,6 +93,14 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, a *service
 	return writeJSON(w, status, res)
 }
 
+func (s *Server) handleImportJobs(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
+	jobs, err := s.svc.ImportJobs(r.Context(), a, patientID(r, a))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, map[string]any{"jobs": jobs})
+}
+
 func (s *Server) handleImportJob(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
 	v, err := s.svc.ImportJob(r.Context(), a, patientID(r, a), r.PathValue("id"))
 	if err != nil {

@@ -42,6 +42,7 @@ func (s *Server) routes() []Route {
 		{Pattern: "GET /api/v1/patients/{pid}/summary", Action: bptracker.ActionReadHealth, Handle: s.handleSummary},
 		{Pattern: "GET /api/v1/patients/{pid}/home-report", Action: bptracker.ActionReadHealth, Handle: s.handleHomeReport},
 		{Pattern: "POST /api/v1/patients/{pid}/imports", Action: bptracker.ActionWriteHealth, Handle: s.handleImport, MaxBody: maxImportBody},
+		{Pattern: "GET /api/v1/patients/{pid}/imports", Action: bptracker.ActionWriteHealth, Handle: s.handleImportJobs},
 		{Pattern: "GET /api/v1/patients/{pid}/imports/{id}", Action: bptracker.ActionWriteHealth, Handle: s.handleImportJob},
 		{Pattern: "POST /api/v1/patients/{pid}/imports/{id}/continue", Action: bptracker.ActionWriteHealth, Handle: s.handleContinueImport},
 		{Pattern: "GET /api/v1/patients/{pid}/export", Action: bptracker.ActionReadHealth, Handle: s.handleExport},

@@ -185,6 +185,23 @@ func (s *Service) runImportJob(a *Actor, patientID, id string) {
 	}
 }
 
+// ImportJobs lists the patient's import jobs, newest first: an import left
+// running (a closed tab, a restarted server) is found and continued here.
+func (s *Service) ImportJobs(ctx context.Context, a *Actor, patientID string) ([]*JobView, error) {
+	if _, err := s.authorize(ctx, a, bptracker.ActionWriteHealth, patientID); err != nil {
+		return nil, err
+	}
+	jobs, err := s.store.FindJobs(ctx, patientID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*JobView, len(jobs))
+	for i, j := range jobs {
+		out[i] = jobView(j)
+	}
+	return out, nil
+}
+
 // ImportJob reports a job's progress.
 func (s *Service) ImportJob(ctx context.Context, a *Actor, patientID, id string) (*JobView, error) {
 	if _, err := s.authorize(ctx, a, bptracker.ActionWriteHealth, patientID); err != nil {

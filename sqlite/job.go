@@ -29,18 +29,39 @@ func (db *DB) CreateJob(ctx context.Context, j *bptracker.Job, chunks [][]byte, 
 	})
 }
 
-func (db *DB) FindJob(ctx context.Context, patientID, id string) (*bptracker.Job, error) {
+func scanJob(s interface{ Scan(...any) error }) (*bptracker.Job, error) {
 	var j bptracker.Job
 	var created, updated int64
-	err := db.r.QueryRowContext(ctx, "SELECT "+jobCols+" FROM jobs WHERE patient_id = ? AND id = ?", patientID, id).Scan(
-		&j.PatientID, &j.ID, &j.Status, &j.Total, &j.Done, &j.Chunks, &j.Next, &j.Result, &j.CreatedBy, &created, &updated, &j.Version)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("job")
-	} else if err != nil {
+	if err := s.Scan(&j.PatientID, &j.ID, &j.Status, &j.Total, &j.Done, &j.Chunks, &j.Next, &j.Result, &j.CreatedBy, &created, &updated, &j.Version); err != nil {
 		return nil, err
 	}
 	j.CreatedAt, j.UpdatedAt = fromNanos(created), fromNanos(updated)
 	return &j, nil
+}
+
+func (db *DB) FindJob(ctx context.Context, patientID, id string) (*bptracker.Job, error) {
+	j, err := scanJob(db.r.QueryRowContext(ctx, "SELECT "+jobCols+" FROM jobs WHERE patient_id = ? AND id = ?", patientID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("job")
+	}
+	return j, err
+}
+
+func (db *DB) FindJobs(ctx context.Context, patientID string) ([]*bptracker.Job, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT "+jobCols+" FROM jobs WHERE patient_id = ? ORDER BY id DESC LIMIT 50", patientID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*bptracker.Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
 }
 
 func (db *DB) FindJobChunk(ctx context.Context, patientID, id string, n int) ([]byte, error) {

@@ -33,6 +33,13 @@ func testJobs(t *testing.T, h *harness) {
 				t.Fatalf("chunk %d: got %d bytes, want %d", n, len(c), len(want))
 			}
 		}
+		later := newJob(p, 1)
+		must(t, "CreateJob", s.CreateJob(ctx(), later, [][]byte{randomBytes(t, 5)}, nil))
+		jobs, err := s.FindJobs(ctx(), p)
+		must(t, "FindJobs", err)
+		if len(jobs) != 2 || jobs[0].ID != later.ID || jobs[1].ID != j.ID || jobs[1].Chunks != 3 {
+			t.Fatalf("FindJobs = %d jobs, want the two, newest first", len(jobs))
+		}
 		evs := allEvents(t, s, bptracker.AuditFilter{PatientID: p})
 		if len(evs) != 1 || evs[0].ID != ev.ID {
 			t.Fatalf("audit events = %d, want the job's event", len(evs))
@@ -73,6 +80,9 @@ func testJobs(t *testing.T, h *harness) {
 		wantCode(t, "FindJobChunk past the last", err, bptracker.ENOTFOUND)
 		_, err = s.FindJob(ctx(), p, NewID())
 		wantCode(t, "FindJob unknown", err, bptracker.ENOTFOUND)
+		if jobs, err := s.FindJobs(ctx(), other); err != nil || len(jobs) != 0 {
+			t.Fatalf("FindJobs of another patient = %d, %v; want none", len(jobs), err)
+		}
 		ghost := newJob(p, 1)
 		ghost.Version = 2
 		wantCode(t, "UpdateJob unknown", s.UpdateJob(ctx(), ghost), bptracker.ENOTFOUND)

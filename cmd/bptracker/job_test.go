@@ -76,6 +76,13 @@ func importJob(t *testing.T) {
 		t.Fatalf("job done = %d, want %d", job.Job.Done, rows)
 	}
 	c.expect(200, "GET", "/api/v1/patients/me/imports/"+res.Job.ID, nil)
+	var list struct {
+		Jobs []struct{ ID, Status string } `json:"jobs"`
+	}
+	c.expect(200, "GET", "/api/v1/patients/me/imports", nil).json(t, &list)
+	if len(list.Jobs) != 1 || list.Jobs[0].ID != res.Job.ID || list.Jobs[0].Status != "done" {
+		t.Fatalf("jobs = %+v", list.Jobs)
+	}
 	var sum struct{ Count int }
 	c.expect(200, "GET", "/api/v1/patients/me/summary", nil).json(t, &sum)
 	if sum.Count != rows {

@@ -189,6 +189,7 @@ export const api = {
   /** valid_rows: import the valid rows and report the rest; otherwise any rejected row refuses the whole file (400, with the result). */
   importFile: (pid: string, file: { data: ArrayBuffer; type: string }, q: { dry_run: boolean; valid_rows: boolean; date_order: string; tz: string }) =>
     request<ImportResult>('POST', `${P(pid)}/imports`, { raw: file, query: { ...q, valid_rows: q.valid_rows || undefined } }),
+  importJobs: (pid: string) => request<{ jobs: ImportJob[] }>('GET', `${P(pid)}/imports`),
   /** Writes the next part of an import job; call until its status is done. */
   continueImport: (pid: string, id: string) =>
     request<{ job: ImportJob }>('POST', `${P(pid)}/imports/${enc(id)}/continue`),

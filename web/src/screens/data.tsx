@@ -1,6 +1,6 @@
 // Import and export: download links (CSV, Excel, PDF, FHIR, full archive)
 // and a spreadsheet import with a dry run first.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
 import type { ImportJob, ImportResult } from '../types';
 import { FormError, PageTitle, SelectField, Status } from '../ui';
@@ -19,6 +19,32 @@ export default function Data({ pid }: { pid: string }) {
   const f = from ? new Date(`${from}T00:00:00`).toISOString() : undefined;
   const t = to ? new Date(`${to}T23:59:59`).toISOString() : undefined;
 
+  // Drives a running import job to its end, showing how far it got (on AWS
+  // nothing else writes it).
+  const drive = async (first: ImportJob): Promise<ImportJob> => {
+    let job = first;
+    while (job.status === 'running') {
+      setProgress(job);
+      setStatus(`Importing… ${job.done} of ${job.total} readings written.`);
+      job = (await api.continueImport(pid, job.id)).job;
+    }
+    setProgress(null);
+    return job;
+  };
+
+  // An import left running (the tab was closed, the server restarted) is
+  // picked up when the screen opens.
+  useEffect(() => {
+    let live = true;
+    api.importJobs(pid).then(async ({ jobs }) => {
+      const running = jobs.find((j) => j.status === 'running');
+      if (!running || !live) return;
+      const done = await drive(running);
+      if (live) setStatus(`An earlier import finished: ${done.done} readings written.`);
+    }).catch(() => { /* the screen works without it */ });
+    return () => { live = false; };
+  }, [pid]);
+
   // A dry run reports the valid rows and every rejected one; a real import is
   // all or nothing unless the person chooses to import only the valid rows.
   const run = async (dry: boolean, validRows: boolean) => {
@@ -30,16 +56,11 @@ export default function Data({ pid }: { pid: string }) {
       const r = await api.importFile(pid, { data, type: file.type || guessType(file.name) }, { dry_run: dry, valid_rows: validRows, date_order: order, tz });
       setResult(r);
       setImported(!dry);
-      // A large import continues as a job: drive it to the end, showing
-      // how far it got (on AWS nothing else writes it).
-      let job = r.job;
-      while (job && job.status === 'running') {
-        setProgress(job);
-        setStatus(`Importing… ${job.done} of ${job.total} readings written.`);
-        job = (await api.continueImport(pid, job.id)).job;
+      // A large import continues as a job.
+      if (r.job) {
+        const job = await drive(r.job);
+        setResult({ ...r, imported: job.done, job });
       }
-      setProgress(null);
-      if (job) setResult({ ...r, imported: job.done, job });
       setStatus(dry ? 'Checked. Nothing was imported yet.' : 'Import finished.');
     } catch (err) {
       if (err instanceof ApiError && isImportResult(err.result)) {
