@@ -109,8 +109,10 @@ func (s *Server) handleImportJob(w http.ResponseWriter, r *http.Request, a *serv
 	return writeJSON(w, http.StatusOK, map[string]any{"job": v})
 }
 
-// continueBudget keeps each step well inside CloudFront's 60-second wait.
-const continueBudget = 15 * time.Second
+// continueBudget keeps a step (plus the chunk it is writing, which a
+// throttled free-tier table can stretch to seconds) inside the function's
+// 25-second timeout and CloudFront's 30-second origin wait.
+const continueBudget = 8 * time.Second
 
 func (s *Server) handleContinueImport(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
 	v, err := s.svc.ContinueImport(r.Context(), a, patientID(r, a), r.PathValue("id"), continueBudget)

@@ -2,6 +2,7 @@
 // and a spreadsheet import with a dry run first.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api';
+import { driveJob } from '../importjob';
 import type { ImportJob, ImportResult } from '../types';
 import { FormError, PageTitle, SelectField, Status } from '../ui';
 
@@ -22,12 +23,10 @@ export default function Data({ pid }: { pid: string }) {
   // Drives a running import job to its end, showing how far it got (on AWS
   // nothing else writes it).
   const drive = async (first: ImportJob): Promise<ImportJob> => {
-    let job = first;
-    while (job.status === 'running') {
-      setProgress(job);
-      setStatus(`Importing… ${job.done} of ${job.total} readings written.`);
-      job = (await api.continueImport(pid, job.id)).job;
-    }
+    const job = await driveJob(first, async (id) => (await api.continueImport(pid, id)).job, (j) => {
+      setProgress(j);
+      setStatus(`Importing… ${j.done} of ${j.total} readings written.`);
+    });
     setProgress(null);
     return job;
   };
