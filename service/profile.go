@@ -17,9 +17,6 @@ type ProfileUpdate struct {
 	Guideline *bptracker.Guideline `json:"guideline"`
 }
 
-// Me returns the caller's own account.
-func (s *Service) Me(ctx context.Context, a *Actor) *bptracker.User { return a.User }
-
 // UpdateMe changes the caller's name, time zone or guideline.
 func (s *Service) UpdateMe(ctx context.Context, a *Actor, up ProfileUpdate) (*bptracker.User, error) {
 	f := bptracker.FieldErrors{}

@@ -81,9 +81,6 @@ func New(store bptracker.Store, keys *keyring.Keyring, idp bptracker.IdentityPro
 // Config returns the service's settings.
 func (s *Service) Config() Config { return s.cfg }
 
-// Keys returns the keyring, for tools that open sealed fields (backup, import).
-func (s *Service) Keys() *keyring.Keyring { return s.keys }
-
 // Request describes where a call came from, for the audit trail.
 type Request struct {
 	SourceIP  string

@@ -96,13 +96,6 @@ func (db *DB) Close() error {
 
 var errClosed = errors.New("sqlite: the store is closed")
 
-// Checkpoint copies the WAL into the main database file, so a file copy of
-// it alone is complete.
-func (db *DB) Checkpoint(ctx context.Context) error {
-	_, err := db.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
-	return err
-}
-
 // BackupTo writes a consistent copy of the database to path (VACUUM INTO),
 // safe while the server runs.
 func (db *DB) BackupTo(ctx context.Context, path string) error {
@@ -116,9 +109,6 @@ func (db *DB) BackupTo(ctx context.Context, path string) error {
 	_, err = c.ExecContext(ctx, "VACUUM INTO ?", path)
 	return err
 }
-
-// DB returns the underlying reader pool, for tests that inspect the file.
-func (db *DB) ReaderDB() *sql.DB { return db.r }
 
 func migrate(w *sql.DB) error {
 	if _, err := w.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)"); err != nil {
