@@ -49,7 +49,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -57,12 +56,13 @@ import (
 	"github.com/bptracker/bptracker/dynamo/schema"
 )
 
-// Config says which table to use. Credentials and, unless Region is set,
-// the region come from the standard AWS environment.
+// Config says which table to use and how to reach AWS: credentials and
+// region come from AWS, the caller's SDK configuration (config.LoadDefaultConfig
+// on a workstation, the Lambda environment in the function).
 type Config struct {
 	Table    string
 	Endpoint string // e.g. DynamoDB Local's http://127.0.0.1:8000; "" for AWS
-	Region   string
+	AWS      aws.Config
 }
 
 // DB is a bptracker.Store on one DynamoDB table.
@@ -84,26 +84,8 @@ type Capacity struct {
 	Read, Write float64
 }
 
-func newClient(ctx context.Context, cfg Config) (*dynamodb.Client, error) {
-	opts := []func(*config.LoadOptions) error{
-		// Throttling and transient errors are retried with jittered
-		// exponential backoff. No client-side retry quota: a burst of
-		// throttling must slow requests down, not fail them.
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = 10
-				o.MaxBackoff = 5 * time.Second
-				o.RateLimiter = ratelimit.None
-			})
-		}),
-	}
-	if cfg.Region != "" {
-		opts = append(opts, config.WithRegion(cfg.Region))
-	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("dynamo: load AWS configuration: %w", err)
-	}
+func newClient(cfg Config) *dynamodb.Client {
+	awsCfg := cfg.AWS.Copy()
 	if awsCfg.Region == "" && cfg.Endpoint != "" {
 		awsCfg.Region = "us-east-1" // DynamoDB Local needs some region to sign for
 	}
@@ -111,7 +93,15 @@ func newClient(ctx context.Context, cfg Config) (*dynamodb.Client, error) {
 		if cfg.Endpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.Endpoint)
 		}
-	}), nil
+		// Throttling and transient errors are retried with jittered
+		// exponential backoff. No client-side retry quota: a burst of
+		// throttling must slow requests down, not fail them.
+		o.Retryer = retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 10
+			o.MaxBackoff = 5 * time.Second
+			o.RateLimiter = ratelimit.None
+		})
+	})
 }
 
 // Open returns a store on the table. It makes no request.
@@ -119,10 +109,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.Table == "" {
 		return nil, bptracker.Errorf(bptracker.EINVALID, "a DynamoDB table name is required")
 	}
-	client, err := newClient(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
+	client := newClient(cfg)
 	return &DB{client: client, table: aws.String(cfg.Table), Now: time.Now, capacity: map[string]Capacity{}}, nil
 }
 
@@ -136,10 +123,7 @@ func CreateTable(ctx context.Context, cfg Config) error {
 	if cfg.Table == "" {
 		return bptracker.Errorf(bptracker.EINVALID, "a DynamoDB table name is required")
 	}
-	client, err := newClient(ctx, cfg)
-	if err != nil {
-		return err
-	}
+	client := newClient(cfg)
 	t := schema.Main
 	seen := map[string]bool{}
 	var attrs []types.AttributeDefinition

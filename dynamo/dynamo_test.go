@@ -10,6 +10,7 @@ import (
 	"github.com/bptracker/bptracker"
 	"github.com/bptracker/bptracker/dynamo"
 	"github.com/bptracker/bptracker/internal/dynamolocal"
+	"github.com/bptracker/bptracker/internal/emulators"
 	"github.com/bptracker/bptracker/storetest"
 )
 
@@ -26,7 +27,7 @@ func MustOpenDB(tb testing.TB) *dynamo.DB {
 	tb.Helper()
 	endpoint := dynamolocal.Start(tb)
 	ctx := context.Background()
-	cfg := dynamo.Config{Table: fmt.Sprintf("bpt-test-%d", tables.Add(1)), Endpoint: endpoint, Region: "us-east-1"}
+	cfg := dynamo.Config{Table: fmt.Sprintf("bpt-test-%d", tables.Add(1)), Endpoint: endpoint, AWS: emulators.AWS()}
 	if err := dynamo.CreateTable(ctx, cfg); err != nil {
 		tb.Fatalf("CreateTable: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bptracker/bptracker"
 	"github.com/bptracker/bptracker/dynamo"
+	"github.com/bptracker/bptracker/internal/emulators"
 )
 
 // A change that fails after its event was written is followed by an event
@@ -84,7 +85,7 @@ func TestThrottlingIsRetried(t *testing.T) {
 		io.WriteString(w, `{"Item":{"pk":{"S":"K#o"},"sk":{"S":"K"},"w":{"B":"a2V5"}},"ConsumedCapacity":{"TableName":"t","CapacityUnits":1}}`)
 	}))
 	defer srv.Close()
-	db, err := dynamo.Open(context.Background(), dynamo.Config{Table: "t", Endpoint: srv.URL, Region: "us-east-1"})
+	db, err := dynamo.Open(context.Background(), dynamo.Config{Table: "t", Endpoint: srv.URL, AWS: emulators.AWS()})
 	must(t, err)
 	key, err := db.FindDataKey(context.Background(), "o")
 	must(t, err)

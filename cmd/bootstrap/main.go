@@ -20,7 +20,6 @@ import (
 
 	awslambda "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -30,6 +29,7 @@ import (
 	"github.com/bptracker/bptracker/cognito"
 	"github.com/bptracker/bptracker/dynamo"
 	bphttp "github.com/bptracker/bptracker/http"
+	"github.com/bptracker/bptracker/internal/awsenv"
 	"github.com/bptracker/bptracker/kek"
 	"github.com/bptracker/bptracker/keyring"
 	"github.com/bptracker/bptracker/lambda"
@@ -59,13 +59,13 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 		phases = append(phases, name+"_ms", time.Since(start).Milliseconds())
 	}
 
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.Region))
+	awsCfg, err := awsenv.Config(getenv)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, fmt.Errorf("configuration:\n%w", err)
 	}
 
 	phase("aws_config")
-	store, err := dynamo.Open(ctx, dynamo.Config{Table: cfg.Table, Endpoint: cfg.DynamoEndpoint, Region: cfg.Region})
+	store, err := dynamo.Open(ctx, dynamo.Config{Table: cfg.Table, Endpoint: cfg.DynamoEndpoint, AWS: awsCfg})
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func functionEnv(tb testing.TB, table string) (bin string, env []string) {
 
 	// DynamoDB Local outlives a benchmark's rounds: a new table each time.
 	table = fmt.Sprintf("%s-%d", table, time.Now().UnixNano())
-	if err := dynamo.CreateTable(ctx, dynamo.Config{Table: table, Endpoint: ddb, Region: emulators.Region}); err != nil {
+	if err := dynamo.CreateTable(ctx, dynamo.Config{Table: table, Endpoint: ddb, AWS: emulators.AWS()}); err != nil {
 		tb.Fatalf("CreateTable: %v", err)
 	}
 	kmsClient := kms.New(kms.Options{Region: emulators.Region, BaseEndpoint: aws.String(kmsProc.Endpoint),
@@ -233,7 +233,7 @@ func TestRIE(t *testing.T) {
 		expect(t, invoke(t, "GET", "/api/v1/session", "", sc, nil), 401)
 
 		// The audit trail the function wrote verifies, and holds the events.
-		db, err := dynamo.Open(ctx, dynamo.Config{Table: envValue(env, "BPT_DYNAMODB_TABLE"), Endpoint: envValue(env, "BPT_DYNAMODB_ENDPOINT"), Region: envValue(env, "AWS_REGION")})
+		db, err := dynamo.Open(ctx, dynamo.Config{Table: envValue(env, "BPT_DYNAMODB_TABLE"), Endpoint: envValue(env, "BPT_DYNAMODB_ENDPOINT"), AWS: emulators.AWS()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -134,7 +134,11 @@ func (c *storeConfig) check() error {
 // openStore opens the configured store.
 func (c *storeConfig) openStore(ctx context.Context) (bptracker.Store, error) {
 	if c.Store == "dynamodb" {
-		return dynamo.Open(ctx, dynamo.Config{Table: c.DynamoTable, Endpoint: c.DynamoEndpoint})
+		cfg, err := c.dynamoConfig(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return dynamo.Open(ctx, cfg)
 	}
 	if err := os.MkdirAll(c.Data, 0o700); err != nil {
 		return nil, err
@@ -158,6 +162,16 @@ func storeOnly(ctx context.Context, name string, args []string, getenv func(stri
 		return nil, fmt.Errorf("no database at %s", sc.dbPath())
 	}
 	return sc.openStore(ctx)
+}
+
+// dynamoConfig says where the table is, with credentials from the standard
+// AWS chain (environment, shared files, SSO, instance roles).
+func (c *storeConfig) dynamoConfig(ctx context.Context) (dynamo.Config, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return dynamo.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return dynamo.Config{Table: c.DynamoTable, Endpoint: c.DynamoEndpoint, AWS: awsCfg}, nil
 }
 
 // openKEK loads the key-encryption key; create lets a new installation make

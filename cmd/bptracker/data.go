@@ -270,7 +270,11 @@ func runDynamoCreateTable(ctx context.Context, args []string, getenv func(string
 	if sc.DynamoTable == "" {
 		return usageError{"--dynamodb-table is required"}
 	}
-	if err := dynamo.CreateTable(ctx, dynamo.Config{Table: sc.DynamoTable, Endpoint: sc.DynamoEndpoint}); err != nil {
+	cfg, err := sc.dynamoConfig(ctx)
+	if err != nil {
+		return err
+	}
+	if err := dynamo.CreateTable(ctx, cfg); err != nil {
 		return describe(err)
 	}
 	fmt.Fprintf(stdout, "created table %s\n", sc.DynamoTable)

@@ -22,6 +22,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
 // Dummy credentials and region the emulators accept.
@@ -331,4 +334,9 @@ func (r *RIE) InitDuration(tb testing.TB, timeout time.Duration) time.Duration {
 		tb.Fatalf("emulators: INIT REPORT %q: %v", m[0], err)
 	}
 	return time.Duration(ms * float64(time.Millisecond))
+}
+
+// AWS is the SDK configuration every emulator accepts.
+func AWS() aws.Config {
+	return aws.Config{Region: Region, Credentials: credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, "")}
 }
