@@ -26,6 +26,7 @@ func BenchmarkHistoryInProcess(b *testing.B) {
 		}
 	}
 	path := "/api/v1/patients/me/readings?limit=1000&from=" + now.AddDate(0, 0, -30).UTC().Format(time.RFC3339)
+	b.SetParallelism(16) // 32 clients on 2 cores, as make bench's load
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

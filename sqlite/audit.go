@@ -52,7 +52,7 @@ func (db *DB) FindAuditEvents(ctx context.Context, f bptracker.AuditFilter) ([]*
 		where, args = append(where, "(time < ? OR (time = ? AND id < ?))"), append(args, n, n, id)
 	}
 	n := limit(f.Limit, 100, 5000)
-	rows, err := db.r.QueryContext(ctx, "SELECT "+auditCols+" FROM audit WHERE "+strings.Join(where, " AND ")+
+	rows, err := db.query(ctx, "SELECT "+auditCols+" FROM audit WHERE "+strings.Join(where, " AND ")+
 		" ORDER BY time DESC, id DESC LIMIT ?", append(args, n+1)...)
 	if err != nil {
 		return nil, "", err
@@ -78,7 +78,7 @@ func (db *DB) FindAuditEvents(ctx context.Context, f bptracker.AuditFilter) ([]*
 }
 
 func (db *DB) AuditChains(ctx context.Context) ([]string, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT DISTINCT chain FROM audit ORDER BY chain")
+	rows, err := db.query(ctx, "SELECT DISTINCT chain FROM audit ORDER BY chain")
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (db *DB) AuditChains(ctx context.Context) ([]string, error) {
 }
 
 func (db *DB) FindAuditChain(ctx context.Context, chain string, afterSeq int64, lim int) ([]*bptracker.AuditEvent, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+auditCols+" FROM audit WHERE chain = ? AND seq > ? ORDER BY seq LIMIT ?", chain, afterSeq, lim)
+	rows, err := db.query(ctx, "SELECT "+auditCols+" FROM audit WHERE chain = ? AND seq > ? ORDER BY seq LIMIT ?", chain, afterSeq, lim)
 	if err != nil {
 		return nil, err
 	}

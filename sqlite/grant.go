@@ -25,7 +25,7 @@ func scanGrant(s interface{ Scan(...any) error }) (*bptracker.Grant, error) {
 }
 
 func (db *DB) FindGrantByID(ctx context.Context, patientID, id string) (*bptracker.Grant, error) {
-	g, err := scanGrant(db.r.QueryRowContext(ctx, "SELECT "+grantCols+" FROM grants WHERE patient_id = ? AND id = ?", patientID, id))
+	g, err := scanGrant(db.queryRow(ctx, "SELECT "+grantCols+" FROM grants WHERE patient_id = ? AND id = ?", patientID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("grant")
 	}
@@ -43,7 +43,7 @@ func (db *DB) FindGrants(ctx context.Context, f bptracker.GrantFilter) ([]*bptra
 	if len(args) == 0 {
 		return nil, bptracker.Errorf(bptracker.EINVALID, "a grant search needs a patient or a grantee")
 	}
-	rows, err := db.r.QueryContext(ctx, q+" ORDER BY created_at, id", args...)
+	rows, err := db.query(ctx, q+" ORDER BY created_at, id", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +114,7 @@ func (db *DB) CreateInvitation(ctx context.Context, i *bptracker.Invitation, ev 
 }
 
 func (db *DB) FindInvitation(ctx context.Context, codeHash string) (*bptracker.Invitation, error) {
-	i, err := scanInvitation(db.r.QueryRowContext(ctx, "SELECT "+invitationCols+" FROM invitations WHERE code_hash = ?", codeHash))
+	i, err := scanInvitation(db.queryRow(ctx, "SELECT "+invitationCols+" FROM invitations WHERE code_hash = ?", codeHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("invitation")
 	}
@@ -122,7 +122,7 @@ func (db *DB) FindInvitation(ctx context.Context, codeHash string) (*bptracker.I
 }
 
 func (db *DB) FindInvitations(ctx context.Context, createdBy string) ([]*bptracker.Invitation, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+invitationCols+" FROM invitations WHERE created_by = ? ORDER BY created_at", createdBy)
+	rows, err := db.query(ctx, "SELECT "+invitationCols+" FROM invitations WHERE created_by = ? ORDER BY created_at", createdBy)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func (db *DB) CreateBreakGlass(ctx context.Context, b *bptracker.BreakGlass, ev 
 }
 
 func (db *DB) FindBreakGlassByID(ctx context.Context, id string) (*bptracker.BreakGlass, error) {
-	b, err := scanBreakGlass(db.r.QueryRowContext(ctx, "SELECT "+breakGlassCols+" FROM break_glass WHERE id = ?", id))
+	b, err := scanBreakGlass(db.queryRow(ctx, "SELECT "+breakGlassCols+" FROM break_glass WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("break-glass access")
 	}
@@ -197,7 +197,7 @@ func (db *DB) FindBreakGlass(ctx context.Context, f bptracker.BreakGlassFilter) 
 	if f.PatientID != "" {
 		q, args = q+" AND patient_id = ?", append(args, f.PatientID)
 	}
-	rows, err := db.r.QueryContext(ctx, q+" ORDER BY created_at DESC LIMIT 500", args...)
+	rows, err := db.query(ctx, q+" ORDER BY created_at DESC LIMIT 500", args...)
 	if err != nil {
 		return nil, err
 	}

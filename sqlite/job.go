@@ -40,7 +40,7 @@ func scanJob(s interface{ Scan(...any) error }) (*bptracker.Job, error) {
 }
 
 func (db *DB) FindJob(ctx context.Context, patientID, id string) (*bptracker.Job, error) {
-	j, err := scanJob(db.r.QueryRowContext(ctx, "SELECT "+jobCols+" FROM jobs WHERE patient_id = ? AND id = ?", patientID, id))
+	j, err := scanJob(db.queryRow(ctx, "SELECT "+jobCols+" FROM jobs WHERE patient_id = ? AND id = ?", patientID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("job")
 	}
@@ -48,7 +48,7 @@ func (db *DB) FindJob(ctx context.Context, patientID, id string) (*bptracker.Job
 }
 
 func (db *DB) FindJobs(ctx context.Context, patientID string) ([]*bptracker.Job, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+jobCols+" FROM jobs WHERE patient_id = ? ORDER BY id DESC LIMIT 50", patientID)
+	rows, err := db.query(ctx, "SELECT "+jobCols+" FROM jobs WHERE patient_id = ? ORDER BY id DESC LIMIT 50", patientID)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (db *DB) FindJobs(ctx context.Context, patientID string) ([]*bptracker.Job,
 
 func (db *DB) FindJobChunk(ctx context.Context, patientID, id string, n int) ([]byte, error) {
 	var b []byte
-	err := db.r.QueryRowContext(ctx, "SELECT data FROM job_chunks WHERE patient_id = ? AND job_id = ? AND n = ?", patientID, id, n).Scan(&b)
+	err := db.queryRow(ctx, "SELECT data FROM job_chunks WHERE patient_id = ? AND job_id = ? AND n = ?", patientID, id, n).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("job chunk")
 	}

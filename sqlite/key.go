@@ -10,7 +10,7 @@ import (
 
 func (db *DB) FindDataKey(ctx context.Context, ownerID string) ([]byte, error) {
 	var b []byte
-	err := db.r.QueryRowContext(ctx, "SELECT wrapped FROM data_keys WHERE owner_id = ?", ownerID).Scan(&b)
+	err := db.queryRow(ctx, "SELECT wrapped FROM data_keys WHERE owner_id = ?", ownerID).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("data key")
 	}

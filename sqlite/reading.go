@@ -23,7 +23,7 @@ func scanReading(s interface{ Scan(...any) error }) (*bptracker.ReadingRecord, e
 }
 
 func (db *DB) FindReadingByID(ctx context.Context, patientID, id string) (*bptracker.ReadingRecord, error) {
-	r, err := scanReading(db.r.QueryRowContext(ctx,
+	r, err := scanReading(db.queryRow(ctx,
 		"SELECT "+readingCols+" FROM readings WHERE patient_id = ? AND id = ?", patientID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("reading")
@@ -50,7 +50,7 @@ func (db *DB) FindReadings(ctx context.Context, f bptracker.ReadingFilter) ([]*b
 		where, args = append(where, "(taken_at < ? OR (taken_at = ? AND id < ?))"), append(args, n, n, id)
 	}
 	n := limit(f.Limit, 100, 1000)
-	rows, err := db.r.QueryContext(ctx, "SELECT "+readingCols+" FROM readings WHERE "+strings.Join(where, " AND ")+
+	rows, err := db.query(ctx, "SELECT "+readingCols+" FROM readings WHERE "+strings.Join(where, " AND ")+
 		" ORDER BY taken_at DESC, id DESC LIMIT ?", append(args, n+1)...)
 	if err != nil {
 		return nil, "", err
@@ -126,7 +126,7 @@ func (db *DB) UpdateReading(ctx context.Context, r *bptracker.ReadingRecord, ev 
 }
 
 func (db *DB) FindReadingHistory(ctx context.Context, patientID, id string) ([]*bptracker.ReadingRecord, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+readingCols+` FROM (
+	rows, err := db.query(ctx, `SELECT `+readingCols+` FROM (
 		SELECT id, patient_id, taken_at, version, deleted, sealed, updated_by, updated_at FROM reading_versions WHERE patient_id = ? AND id = ?
 		UNION ALL
 		SELECT `+readingCols+` FROM readings WHERE patient_id = ? AND id = ?) ORDER BY version`, patientID, id, patientID, id)

@@ -31,7 +31,7 @@ func (db *DB) CreateSession(ctx context.Context, s *bptracker.Session) error {
 }
 
 func (db *DB) FindSession(ctx context.Context, idHash string) (*bptracker.Session, error) {
-	s, err := scanSession(db.r.QueryRowContext(ctx, "SELECT "+sessionCols+" FROM sessions WHERE id_hash = ?", idHash))
+	s, err := scanSession(db.queryRow(ctx, "SELECT "+sessionCols+" FROM sessions WHERE id_hash = ?", idHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("session")
 	}
@@ -59,7 +59,7 @@ func (db *DB) DeleteSession(ctx context.Context, idHash string) error {
 }
 
 func (db *DB) FindUserSessions(ctx context.Context, userID string) ([]*bptracker.Session, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+sessionCols+" FROM sessions WHERE user_id = ? ORDER BY created_at", userID)
+	rows, err := db.query(ctx, "SELECT "+sessionCols+" FROM sessions WHERE user_id = ? ORDER BY created_at", userID)
 	if err != nil {
 		return nil, err
 	}

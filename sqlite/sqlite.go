@@ -38,6 +38,7 @@ type DB struct {
 	dsn string
 	w   *sql.DB // the single writer connection
 	r   *sql.DB // the reader pool
+	rs  stmtCache
 	ops chan op
 	// quit asks the writer to finish; done is closed once it has.
 	quit      chan struct{}
@@ -78,7 +79,7 @@ func Open(path string) (*DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	db := &DB{dsn: dsn, w: w, r: r, ops: make(chan op, maxBatch), quit: make(chan struct{}), done: make(chan struct{})}
+	db := &DB{dsn: dsn, w: w, r: r, rs: stmtCache{db: r}, ops: make(chan op, maxBatch), quit: make(chan struct{}), done: make(chan struct{})}
 	go db.writer()
 	return db, nil
 }
@@ -89,6 +90,7 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.quit)
 		<-db.done
+		db.rs.close()
 		err = errors.Join(db.r.Close(), db.w.Close())
 	})
 	return err

@@ -26,7 +26,7 @@ func scanUser(s interface{ Scan(...any) error }) (*bptracker.UserRecord, error) 
 }
 
 func (db *DB) findUser(ctx context.Context, where string, arg any) (*bptracker.UserRecord, error) {
-	u, err := scanUser(db.r.QueryRowContext(ctx, "SELECT "+userCols+" FROM users WHERE "+where, arg))
+	u, err := scanUser(db.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE "+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user")
 	}
@@ -57,7 +57,7 @@ func (db *DB) FindUsers(ctx context.Context, f bptracker.UserFilter) ([]*bptrack
 		q, args = q+" AND status = ?", append(args, string(f.Status))
 	}
 	n := limit(f.Limit, 100, 1000)
-	rows, err := db.r.QueryContext(ctx, q+" ORDER BY id LIMIT ?", append(args, n+1)...)
+	rows, err := db.query(ctx, q+" ORDER BY id LIMIT ?", append(args, n+1)...)
 	if err != nil {
 		return nil, "", err
 	}
