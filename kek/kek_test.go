@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/tink-crypto/tink-go/v2/tink"
 
 	"github.com/bptracker/bptracker/internal/awsfake"
@@ -194,19 +193,10 @@ func unwrapAll(err error) error {
 	}
 }
 
-func newSSMClient(endpoint string) *ssm.Client {
-	return ssm.New(ssm.Options{
-		Region:       emulators.Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(emulators.AccessKeyID, emulators.SecretAccessKey, ""),
-		BaseEndpoint: aws.String(endpoint),
-	})
-}
-
 func TestSSM(t *testing.T) {
 	// There is no SSM emulator here: a protocol-level fake of the AmazonSSM
 	// JSON 1.1 API stands in (see docs/testing.md).
 	fake := awsfake.NewSSM(t)
-	client := newSSMClient(fake.URL)
 	ctx := context.Background()
 	key := make([]byte, 32)
 	rand.Read(key)
@@ -214,7 +204,7 @@ func TestSSM(t *testing.T) {
 
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		fake.Put("/bptracker/kek-enc", "SecureString", enc.EncodeToString(key))
-		a, err := kek.NewSSM(ctx, client, "/bptracker/kek-enc")
+		a, err := kek.NewSSM(ctx, emulators.AWS(), fake.URL, "/bptracker/kek-enc")
 		if err != nil {
 			t.Fatalf("key in another base64 alphabet: %v", err)
 		}
@@ -226,7 +216,7 @@ func TestSSM(t *testing.T) {
 	}
 
 	t.Run("OK", func(t *testing.T) {
-		a, err := kek.NewSSM(ctx, client, "/bptracker/kek")
+		a, err := kek.NewSSM(ctx, emulators.AWS(), fake.URL, "/bptracker/kek")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,7 +259,7 @@ func TestSSM(t *testing.T) {
 			if tt.typ != "" {
 				fake.Put(tt.param, tt.typ, tt.value)
 			}
-			_, err := kek.NewSSM(ctx, client, tt.param)
+			_, err := kek.NewSSM(ctx, emulators.AWS(), fake.URL, tt.param)
 			if err == nil {
 				t.Fatalf("got nil error, want one containing %q", tt.want)
 			}
@@ -303,7 +293,7 @@ func TestKMS(t *testing.T) {
 		return *out.KeyMetadata.Arn
 	}
 	keyA, keyB := newKey(t), newKey(t)
-	a := kek.NewKMS(client, keyA)
+	a := kek.NewKMS(emulators.AWS(), p.Endpoint, keyA)
 	testAEAD(t, a)
 
 	t.Run("ErrOtherKey", func(t *testing.T) {
@@ -311,12 +301,12 @@ func TestKMS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := kek.NewKMS(client, keyB).Decrypt(ct, []byte("ad")); err == nil {
+		if _, err := kek.NewKMS(emulators.AWS(), p.Endpoint, keyB).Decrypt(ct, []byte("ad")); err == nil {
 			t.Errorf("Decrypt with another key id: got nil error, want failure")
 		}
 	})
 	t.Run("ErrUnknownKey", func(t *testing.T) {
-		_, err := kek.NewKMS(client, "arn:aws:kms:eu-west-2:111122223333:key/00000000-0000-0000-0000-000000000000").Encrypt([]byte("x"), nil)
+		_, err := kek.NewKMS(emulators.AWS(), p.Endpoint, "arn:aws:kms:eu-west-2:111122223333:key/00000000-0000-0000-0000-000000000000").Encrypt([]byte("x"), nil)
 		if err == nil {
 			t.Errorf("Encrypt with an unknown key: got nil error, want failure")
 		}

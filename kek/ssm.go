@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/tink-crypto/tink-go/v2/aead/subtle"
 	"github.com/tink-crypto/tink-go/v2/tink"
 )
@@ -20,13 +18,20 @@ const KeySize = 32
 // NewSSM reads the SecureString parameter name (decrypted) and returns an
 // AES-256-GCM AEAD with the key it holds: 32 bytes, base64 (standard
 // encoding). The parameter is read once; restart to pick up a new key.
-func NewSSM(ctx context.Context, client *ssm.Client, name string) (tink.AEAD, error) {
-	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{
-		Name:           aws.String(name),
-		WithDecryption: aws.Bool(true),
-	})
-	var notFound *ssmtypes.ParameterNotFound
-	if errors.As(err, &notFound) {
+// endpoint "" is the regional SSM endpoint of cfg.Region.
+func NewSSM(ctx context.Context, cfg aws.Config, endpoint, name string) (tink.AEAD, error) {
+	var out struct {
+		Parameter *struct {
+			Type  string
+			Value *string
+		}
+	}
+	err := newAWSJSON(cfg, "ssm", "AmazonSSM", endpoint).call(ctx, "GetParameter", struct {
+		Name           string
+		WithDecryption bool
+	}{name, true}, &out)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Code == "ParameterNotFound" {
 		return nil, fmt.Errorf("kek: SSM parameter %s does not exist; create a SecureString holding a base64 32-byte key", name)
 	} else if err != nil {
 		return nil, fmt.Errorf("kek: read SSM parameter %s: %w", name, err)
@@ -35,7 +40,7 @@ func NewSSM(ctx context.Context, client *ssm.Client, name string) (tink.AEAD, er
 	if p == nil || p.Value == nil {
 		return nil, fmt.Errorf("kek: SSM parameter %s has no value", name)
 	}
-	if p.Type != ssmtypes.ParameterTypeSecureString {
+	if p.Type != "SecureString" {
 		return nil, fmt.Errorf("kek: SSM parameter %s is a %s; the key must be a SecureString", name, p.Type)
 	}
 	key, ok := decodeKey(strings.TrimSpace(*p.Value))

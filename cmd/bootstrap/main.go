@@ -21,8 +21,6 @@ import (
 	awslambda "github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/tink-crypto/tink-go/v2/tink"
 
 	"github.com/bptracker/bptracker"
@@ -73,17 +71,9 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 	var k tink.AEAD
 	switch cfg.Keys {
 	case "kms":
-		k = kek.NewKMS(kms.NewFromConfig(awsCfg, func(o *kms.Options) {
-			if cfg.KMSEndpoint != "" {
-				o.BaseEndpoint = aws.String(cfg.KMSEndpoint)
-			}
-		}), cfg.KMSKeyID)
+		k = kek.NewKMS(awsCfg, cfg.KMSEndpoint, cfg.KMSKeyID)
 	case "ssm":
-		if k, err = kek.NewSSM(ctx, ssm.NewFromConfig(awsCfg, func(o *ssm.Options) {
-			if cfg.SSMEndpoint != "" {
-				o.BaseEndpoint = aws.String(cfg.SSMEndpoint)
-			}
-		}), cfg.SSMParam); err != nil {
+		if k, err = kek.NewSSM(ctx, awsCfg, cfg.SSMEndpoint, cfg.SSMParam); err != nil {
 			return nil, err
 		}
 	case "file":

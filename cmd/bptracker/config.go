@@ -13,8 +13,6 @@ import (
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/bptracker/bptracker"
 	"github.com/bptracker/bptracker/dynamo"
 	"github.com/bptracker/bptracker/kek"
@@ -184,9 +182,9 @@ func (c *storeConfig) openKEK(ctx context.Context, create bool) (tink.AEAD, erro
 			return nil, err
 		}
 		if c.Keys == "kms" {
-			return kek.NewKMS(kms.NewFromConfig(awsCfg), c.KMSKeyID), nil
+			return kek.NewKMS(awsCfg, "", c.KMSKeyID), nil
 		}
-		return kek.NewSSM(ctx, ssm.NewFromConfig(awsCfg), c.SSMParameter)
+		return kek.NewSSM(ctx, awsCfg, "", c.SSMParameter)
 	}
 	if _, err := os.Stat(c.keyPath()); errors.Is(err, os.ErrNotExist) {
 		if !create {
