@@ -42,6 +42,10 @@ type IdentityProvider interface {
 	SetPassword(ctx context.Context, userID, newPassword string) error
 	ResetMFA(ctx context.Context, userID string) error
 	SetEnabled(ctx context.Context, userID string, enabled bool) error
+	// DeleteAccount removes the account's credentials and identity (its
+	// email) from the provider: at erasure, and when the store refuses a
+	// new account. An account the provider does not know is not an error.
+	DeleteAccount(ctx context.Context, userID string) error
 	// SignOut revokes provider tokens kept with a session.
 	SignOut(ctx context.Context, tokens string) error
 }

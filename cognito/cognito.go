@@ -417,9 +417,7 @@ func (p *Provider) CreateAccount(ctx context.Context, userID, email, password st
 		}
 	}
 	if err := p.SetPassword(ctx, userID, password); err != nil {
-		if _, derr := p.cfg.Client.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{
-			UserPoolId: aws.String(p.cfg.UserPoolID), Username: aws.String(username),
-		}); derr != nil {
+		if derr := p.DeleteAccount(ctx, userID); derr != nil {
 			return "", errors.Join(err, fmt.Errorf("cognito: remove user %s after a failed create: %w", userID, derr))
 		}
 		return "", err
@@ -504,6 +502,17 @@ func (p *Provider) SetEnabled(ctx context.Context, userID string, enabled bool) 
 	}
 	if err != nil {
 		return p.mapError("AdminEnableUser/AdminDisableUser", err, "")
+	}
+	return nil
+}
+
+// DeleteAccount deletes the pool user, and with it the email Cognito holds.
+func (p *Provider) DeleteAccount(ctx context.Context, userID string) error {
+	_, err := p.cfg.Client.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{
+		UserPoolId: aws.String(p.cfg.UserPoolID), Username: aws.String(p.cfg.Username(userID)),
+	})
+	if err != nil && apiCode(err) != "UserNotFoundException" {
+		return p.mapError("AdminDeleteUser", err, "")
 	}
 	return nil
 }

@@ -392,6 +392,23 @@ func TestCognitoLocal(t *testing.T) {
 			t.Errorf("user disabled after SetEnabled(true)")
 		}
 	})
+
+	// Last: the user is gone afterwards.
+	t.Run("DeleteAccount", func(t *testing.T) {
+		if err := p.DeleteAccount(ctx, userID); err != nil {
+			t.Fatalf("DeleteAccount: %v", err)
+		}
+		_, err := lp.client.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(lp.poolID), Username: aws.String(userID)})
+		if err == nil {
+			t.Errorf("the pool still has the user (and its email) after DeleteAccount")
+		}
+		if _, err := p.BeginSignIn(ctx, email, "reset link passphrase"); err == nil {
+			t.Errorf("a deleted account signed in")
+		}
+		if err := p.DeleteAccount(ctx, userID); err != nil {
+			t.Errorf("deleting an account already gone: %v, want nil", err)
+		}
+	})
 }
 
 func refreshToken(tb testing.TB, tokens string) string {

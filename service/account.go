@@ -153,6 +153,10 @@ func (s *Service) createUserWithID(ctx context.Context, a *Actor, id string, req
 	}
 	ev.Detail = "role=" + string(n.Role)
 	if err := s.store.CreateUser(ctx, rec, ev); err != nil {
+		// The provider's account would be left with no user: remove it.
+		if derr := s.idp.DeleteAccount(ctx, id); derr != nil {
+			s.log.Error("identity provider account left after a refused create", "user", id, "err", derr)
+		}
 		if bptracker.ErrorCode(err) == bptracker.ECONFLICT {
 			return nil, &bptracker.Error{Code: bptracker.ECONFLICT, Message: "an account with this email exists already",
 				Fields: map[string]string{"email": "an account with this email exists already"}}
@@ -315,6 +319,10 @@ func (b *Builtin) ResetMFA(ctx context.Context, userID string) error {
 }
 
 func (b *Builtin) SetEnabled(ctx context.Context, userID string, enabled bool) error { return nil }
+
+// DeleteAccount has nothing to do: built-in credentials live in the user
+// record, which erasure clears.
+func (b *Builtin) DeleteAccount(ctx context.Context, userID string) error { return nil }
 func (b *Builtin) SignOut(ctx context.Context, tokens string) error                  { return nil }
 
 // matchTOTP checks code against the steps around now (one either side, for

@@ -366,6 +366,11 @@ func (s *Service) erase(ctx context.Context, a *Actor, rec *bptracker.UserRecord
 	if rec.Role != bptracker.RolePatient {
 		ev.PatientID = ""
 	}
+	// The provider's copy of the email goes first: if that fails the
+	// erasure stops here and can be run again.
+	if err := s.idp.DeleteAccount(ctx, rec.ID); err != nil {
+		return err
+	}
 	if err := s.keys.Destroy(ctx, rec.ID, ev); err != nil && bptracker.ErrorCode(err) != bptracker.ENOTFOUND {
 		return err
 	}
