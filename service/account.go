@@ -323,7 +323,7 @@ func (b *Builtin) SetEnabled(ctx context.Context, userID string, enabled bool) e
 // DeleteAccount has nothing to do: built-in credentials live in the user
 // record, which erasure clears.
 func (b *Builtin) DeleteAccount(ctx context.Context, userID string) error { return nil }
-func (b *Builtin) SignOut(ctx context.Context, tokens string) error                  { return nil }
+func (b *Builtin) SignOut(ctx context.Context, tokens string) error       { return nil }
 
 // matchTOTP checks code against the steps around now (one either side, for
 // clock drift) that are later than last, so each code works once.
