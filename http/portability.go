@@ -2,14 +2,18 @@ package http
 
 import (
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bptracker/bptracker"
+	"github.com/bptracker/bptracker/importer"
 	"github.com/bptracker/bptracker/service"
 )
 
@@ -29,14 +33,45 @@ func readUpload(r *http.Request) ([]byte, error) {
 		defer f.Close()
 		return io.ReadAll(f)
 	}
-	b, err := io.ReadAll(r.Body)
+	body := r.Body
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip":
+		// The web app gzips text files: a 10 MB CSV or FHIR bundle then
+		// fits Lambda's 6 MB request payload many times over.
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return nil, compressedError(err)
+		}
+		defer zr.Close()
+		body = io.NopCloser(io.LimitReader(zr, importer.MaxInputBytes+1))
+	default:
+		return nil, bptracker.Errorf(bptracker.EINVALID, "this Content-Encoding is not supported; send the file as is or gzip-compressed")
+	}
+	b, err := io.ReadAll(body)
 	if err != nil {
-		return nil, uploadError(err)
+		return nil, compressedError(err)
+	}
+	if len(b) > importer.MaxInputBytes {
+		return nil, bptracker.Errorf(bptracker.ETOOLARGE, "the file is larger than 10 MB once uncompressed; split it into smaller files")
 	}
 	if len(b) == 0 {
 		return nil, bptracker.Errorf(bptracker.EINVALID, "the file is empty")
 	}
 	return b, nil
+}
+
+// compressedError explains a body that could not be read or decompressed.
+func compressedError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return uploadError(err)
+	}
+	var corrupt flate.CorruptInputError
+	if errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &corrupt) {
+		return bptracker.Errorf(bptracker.EINVALID, "the upload is marked gzip-compressed but is not valid gzip")
+	}
+	return uploadError(err)
 }
 
 func uploadError(err error) error {

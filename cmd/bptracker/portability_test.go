@@ -3,6 +3,7 @@ package main_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"io"
 	"net/http"
 	"os"
@@ -14,8 +15,15 @@ import (
 // post sends a raw body (an import file) and returns the response.
 func (c *client) post(path, contentType string, body []byte) *response {
 	c.t.Helper()
+	return c.postWith(path, map[string]string{"Content-Type": contentType}, body)
+}
+
+func (c *client) postWith(path string, header map[string]string, body []byte) *response {
+	c.t.Helper()
 	req, _ := http.NewRequest("POST", c.base+path, bytes.NewReader(body))
-	req.Header.Set("Content-Type", contentType)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
 	for k, v := range c.cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
 	}
@@ -59,6 +67,28 @@ func TestImportExport(t *testing.T) {
 	r.json(t, &res)
 	if res.WouldImport != 2 || len(res.Rejected) != 1 || res.Rejected[0].Row != 4 || strings.Contains(res.Rejected[0].Reason, "400") {
 		t.Fatalf("dry run = %+v, want 2 readings and row 4 rejected without its value", res)
+	}
+	// The web app gzips text files (Lambda takes 6 MB of request).
+	gz := gzipOf(csv)
+	r = c.postWith("/api/v1/patients/me/imports?dry_run=true", map[string]string{"Content-Type": "text/csv", "Content-Encoding": "gzip"}, gz)
+	if r.json(t, &res); r.status != 200 || res.WouldImport != 2 {
+		t.Fatalf("gzip'd dry run: %d %s, want the same 2 readings", r.status, r.body)
+	}
+	for _, tt := range []struct {
+		encoding string
+		body     []byte
+		status   int
+		message  string
+	}{
+		{"gzip", csv, 400, "not valid gzip"},
+		{"gzip", gz[:len(gz)/2], 400, "not valid gzip"},
+		{"br", csv, 400, "Content-Encoding is not supported"},
+		{"gzip", gzipOf(bytes.Repeat([]byte("2026-01-05;07:30;128;82;64;\n"), 400_000)), 413, "larger than 10 MB once uncompressed"},
+	} {
+		r := c.postWith("/api/v1/patients/me/imports?dry_run=true", map[string]string{"Content-Type": "text/csv", "Content-Encoding": tt.encoding}, tt.body)
+		if r.status != tt.status || !strings.Contains(string(r.body), tt.message) {
+			t.Errorf("Content-Encoding %s, %d bytes: %d %s, want %d and %q", tt.encoding, len(tt.body), r.status, r.body, tt.status, tt.message)
+		}
 	}
 	// All or nothing: a rejected row stops the whole import.
 	if r := c.post("/api/v1/patients/me/imports", "text/csv", csv); r.status != 400 {
@@ -130,4 +160,12 @@ func TestImportExport(t *testing.T) {
 	if b, _ := os.ReadFile(pdf); !bytes.HasPrefix(b, []byte("%PDF")) {
 		t.Fatal("the exported file is not a PDF")
 	}
+}
+
+func gzipOf(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
 }
