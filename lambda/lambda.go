@@ -57,9 +57,8 @@ type Options struct {
 	// MaxResponse is the largest response body, after base64, returned; 0
 	// means DefaultMaxResponse.
 	MaxResponse int
-	// UploadHint ends the message of a 413 for an oversized request, e.g.
-	// "Upload large files with POST /api/uploads." The default says that
-	// large files go through an upload link.
+	// UploadHint ends the message of a 413 for an oversized request: what
+	// the user can do instead. The default says to split the file.
 	UploadHint string
 }
 
@@ -77,7 +76,7 @@ func NewHandler(h http.Handler, opt Options) Handler {
 		opt.MaxResponse = DefaultMaxResponse
 	}
 	if opt.UploadHint == "" {
-		opt.UploadHint = "Upload large files through an upload link instead."
+		opt.UploadHint = "Split the file into smaller files."
 	}
 	secretSum := sha256.Sum256([]byte(opt.OriginSecret))
 

@@ -132,7 +132,9 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 				log.Error("origin check failed and its audit event was not written", "request_id", req.RequestID, "err", err)
 			}
 		},
-		UploadHint: "Import large files in parts of under 6 MB.",
+		// The web app gzips CSV, JSON and FHIR files, so only a spreadsheet
+		// (already compressed) of over ~4 MB gets here.
+		UploadHint: "Save a large spreadsheet as CSV, which is sent compressed, or split it into files under 4 MB.",
 	}), nil
 }
 

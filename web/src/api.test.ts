@@ -66,6 +66,31 @@ describe('request', () => {
     expect(c.url).toBe('/api/v1/patients/me/imports?dry_run=true&valid_rows=true&date_order=dmy&tz=Europe%2FParis');
   });
 
+  it('gzips a large text upload and hashes the bytes it sends', async () => {
+    reply = () => json(200, { would_import: 500, duplicates: 0, rejected: [] });
+    const text = 'Date,Time,Sys,Dia\n' + '2026-01-05,07:30,128,82\n'.repeat(500);
+    const data = new TextEncoder().encode(text).buffer;
+    await api.importFile('me', { data, type: 'text/csv' }, { dry_run: true, valid_rows: false, date_order: 'ymd', tz: 'UTC' });
+    const c = calls[0]!;
+    const h = c.init.headers as Record<string, string>;
+    expect(h['Content-Encoding']).toBe('gzip');
+    const sent = c.init.body as ArrayBuffer;
+    expect(sent.byteLength).toBeLessThan(data.byteLength / 10);
+    expect(h['x-amz-content-sha256']).toBe(await sha256Hex(sent));
+    const back = await new Response(new Blob([sent]).stream().pipeThrough(new DecompressionStream('gzip'))).text();
+    expect(back).toBe(text);
+  });
+
+  it('sends zip-based spreadsheets as they are', async () => {
+    reply = () => json(200, { would_import: 0, duplicates: 0, rejected: [] });
+    const data = new Uint8Array(8192);
+    data.set([0x50, 0x4b, 0x03, 0x04]);
+    await api.importFile('me', { data: data.buffer, type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }, { dry_run: true, valid_rows: false, date_order: 'ymd', tz: 'UTC' });
+    const h = calls[0]!.init.headers as Record<string, string>;
+    expect(h['Content-Encoding']).toBeUndefined();
+    expect(calls[0]!.init.body).toBe(data.buffer);
+  });
+
   it('imports all or nothing unless valid_rows is chosen, and keeps the result of a refused import', async () => {
     const result = { format: 'csv', dry_run: false, would_import: 2, imported: 0, duplicates: 0, rejected: [{ row: 3, reason: 'systolic is missing' }] };
     reply = () => json(400, { error: { code: 'invalid', message: '1 row was rejected; nothing was imported' }, result });
