@@ -15,7 +15,6 @@ import (
 
 	"github.com/bptracker/bptracker"
 	"github.com/bptracker/bptracker/exporter"
-	"github.com/xuri/excelize/v2"
 )
 
 var generated = time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
@@ -87,75 +86,6 @@ func TestCSV(t *testing.T) {
 		}
 	}
 }
-
-func TestXLSX(t *testing.T) {
-	rs, from, to := month(t)
-	sum := bptracker.Summarize(rs, bptracker.SummaryOptions{From: &from, To: &to})
-	var buf bytes.Buffer
-	if err := exporter.XLSX(&buf, rs, sum); err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if got, want := strings.Join(f.GetSheetList(), ","), "Readings,Summary"; got != want {
-		t.Errorf("sheets: got %q, want %q", got, want)
-	}
-	// Real numbers and a real date, not text.
-	for _, tc := range []struct {
-		cell  string
-		typ   excelize.CellType
-		raw   string
-		shown string
-	}{
-		{"A2", excelize.CellTypeUnset, "", "2026-01-01 07:00:00"},
-		{"C2", excelize.CellTypeUnset, "118", "118"},
-		{"D2", excelize.CellTypeUnset, "74", "74"},
-		{"E2", excelize.CellTypeUnset, "60", "60"},
-	} {
-		typ, err := f.GetCellType("Readings", tc.cell)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber {
-			t.Errorf("%s: type %v, want a number", tc.cell, typ)
-		}
-		shown, _ := f.GetCellValue("Readings", tc.cell)
-		if shown != tc.shown {
-			t.Errorf("%s shown: got %q, want %q", tc.cell, shown, tc.shown)
-		}
-	}
-	// Text cells that look like formulas are neutralised and hold no formula.
-	rows, err := f.GetRows("Readings")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, row := range rows[1:] {
-		if len(row) > 8 && row[8] != "" && strings.ContainsRune("=+-@\t\r", rune(row[8][0])) {
-			t.Errorf("row %d note starts with a formula character: %q", i+2, row[8])
-		}
-		if fm, _ := f.GetCellFormula("Readings", "I"+itoa(i+2)); fm != "" {
-			t.Errorf("row %d holds a formula", i+2)
-		}
-	}
-	srows, err := f.GetRows("Summary")
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, r := range srows {
-		if len(r) > 1 && r[0] == "Readings" && r[1] == "60" {
-			found = true
-		}
-	}
-	if !found {
-		t.Errorf("Summary sheet has no Readings count of 60: %q", srows)
-	}
-}
-
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 // TestPDF renders 30 days of twice-daily readings and reads the text back
 // with pdftotext (Debian poppler-utils).
