@@ -57,6 +57,14 @@ type Options struct {
 	// MaxResponse is the largest response body, after base64, returned; 0
 	// means DefaultMaxResponse.
 	MaxResponse int
+	// Overflow, when set, takes a successful GET response too large to
+	// return (an export of years of readings) and returns a link to it,
+	// which the client is redirected to (303). Without it such a response
+	// is a 413 that asks for a narrower date range.
+	Overflow func(ctx context.Context, header http.Header, body []byte) (string, error)
+	// OnOverflowError is called when Overflow fails (for the log); the
+	// client gets a 503.
+	OnOverflowError func(ctx context.Context, r *http.Request, err error)
 	// UploadHint ends the message of a 413 for an oversized request: what
 	// the user can do instead. The default says to split the file.
 	UploadHint string
@@ -110,7 +118,7 @@ func NewHandler(h http.Handler, opt Options) Handler {
 		// years of readings compresses about tenfold) still fit.
 		gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
 		bufMax := opt.MaxResponse
-		if gz {
+		if gz || opt.Overflow != nil {
 			bufMax = maxCompressible
 		}
 		w := newResponseWriter(bufMax)
@@ -119,11 +127,22 @@ func NewHandler(h http.Handler, opt Options) Handler {
 			w.compress()
 		}
 		resp, ok := w.response(r.Method == http.MethodHead, opt.MaxResponse)
-		if !ok {
-			return errorResponse(http.StatusRequestEntityTooLarge, "too_large",
-				"The response is too large to send. Narrow the date range and try again."), nil
+		if ok {
+			return resp, nil
 		}
-		return resp, nil
+		if opt.Overflow != nil && !w.overflow && r.Method == http.MethodGet && (w.status == 0 || w.status == http.StatusOK) {
+			link, err := opt.Overflow(ctx, w.header, w.body.Bytes())
+			if err != nil {
+				if opt.OnOverflowError != nil {
+					opt.OnOverflowError(ctx, r, err)
+				}
+				return errorResponse(http.StatusServiceUnavailable, "unavailable",
+					"The download could not be prepared. Try again in a moment, or narrow the date range."), nil
+			}
+			return w.redirect(link), nil
+		}
+		return errorResponse(http.StatusRequestEntityTooLarge, "too_large",
+			"The response is too large to send. Narrow the date range and try again."), nil
 	}
 }
 
@@ -288,6 +307,24 @@ func (w *responseWriter) compress() {
 	w.header.Set("Content-Encoding", "gzip")
 	w.header.Add("Vary", "Accept-Encoding")
 	w.header.Del("Content-Length")
+}
+
+// redirect answers 303 to link with the response's headers (security
+// headers, cookies) but none that describe its body.
+func (w *responseWriter) redirect(link string) events.APIGatewayV2HTTPResponse {
+	resp := events.APIGatewayV2HTTPResponse{StatusCode: http.StatusSeeOther, Headers: map[string]string{}}
+	for k, vs := range w.header {
+		switch k = http.CanonicalHeaderKey(k); {
+		case k == "Set-Cookie":
+			resp.Cookies = append(resp.Cookies, vs...)
+		case strings.HasPrefix(k, "Content-") && k != "Content-Security-Policy", k == "Vary":
+		default:
+			resp.Headers[k] = strings.Join(vs, ", ")
+		}
+	}
+	resp.Headers["Location"] = link
+	resp.Headers["Cache-Control"] = "no-store"
+	return resp
 }
 
 // Flush lets handlers that flush run; the response is sent whole.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -416,6 +417,61 @@ func TestTooLarge(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestOverflow(t *testing.T) {
+	var got struct {
+		header http.Header
+		body   []byte
+	}
+	var fail error
+	var logged error
+	h := lambda.NewHandler(testHandler(t), lambda.Options{MaxResponse: 4000,
+		Overflow: func(ctx context.Context, header http.Header, body []byte) (string, error) {
+			got.header, got.body = header, body
+			return "https://bucket.example/exports/k?X-Amz-Signature=s", fail
+		},
+		OnOverflowError: func(ctx context.Context, r *http.Request, err error) { logged = err },
+	})
+
+	t.Run("Redirected", func(t *testing.T) {
+		ev := event("GET", "/big", "n=3001&type=application/pdf")
+		ev.Cookies = []string{"__Host-bpt_session=abc"}
+		resp := invoke(t, h, ev)
+		if resp.StatusCode != 303 || resp.Headers["Location"] != "https://bucket.example/exports/k?X-Amz-Signature=s" {
+			t.Fatalf("got %d %v, want 303 to the link", resp.StatusCode, resp.Headers)
+		}
+		if len(got.body) != 3001 || got.header.Get("Content-Type") != "application/pdf" {
+			t.Errorf("overflow got %d bytes of %q, want the whole 3001-byte PDF", len(got.body), got.header.Get("Content-Type"))
+		}
+		if resp.Headers["Cache-Control"] != "no-store" || resp.Headers["Content-Type"] != "" || resp.Body != "" {
+			t.Errorf("redirect headers %v, body %d bytes: want no-store, no body and none of the body's headers", resp.Headers, len(resp.Body))
+		}
+	})
+	t.Run("FitsNoRedirect", func(t *testing.T) {
+		got.body = nil
+		if resp := invoke(t, h, event("GET", "/big", "n=100&type=application/pdf")); resp.StatusCode != 200 || got.body != nil {
+			t.Errorf("a response that fits: %d, overflow called: %v", resp.StatusCode, got.body != nil)
+		}
+	})
+	t.Run("OnlyGET", func(t *testing.T) {
+		ev := event("POST", "/mirror", "")
+		ev.Headers["content-type"] = "application/octet-stream"
+		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(make([]byte, 3500)), true
+		h := lambda.NewHandler(testHandler(t), lambda.Options{MaxResponse: 4000, Overflow: func(context.Context, http.Header, []byte) (string, error) {
+			t.Error("overflow called for a POST")
+			return "", nil
+		}})
+		decodeError(t, invoke(t, h, ev), 413, "too_large")
+	})
+	t.Run("Fails", func(t *testing.T) {
+		fail = errors.New("S3 down")
+		defer func() { fail = nil }()
+		decodeError(t, invoke(t, h, event("GET", "/big", "n=3001&type=application/pdf")), 503, "unavailable")
+		if logged == nil {
+			t.Errorf("the failure was not reported to OnOverflowError")
+		}
+	})
 }
 
 func TestDefaultLimits(t *testing.T) {

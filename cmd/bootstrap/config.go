@@ -31,6 +31,9 @@ type config struct {
 	SSMEndpoint string // BPT_SSM_ENDPOINT: a fake in tests
 	KeyFile     string // BPT_KEY_FILE
 
+	TransferBucket string // BPT_TRANSFER_BUCKET: where exports over 6 MB go (optional)
+	S3Endpoint     string // BPT_S3_ENDPOINT: a fake in tests
+
 	OriginSecret    string        // BPT_ORIGIN_SECRET
 	AllowSignup     bool          // BPT_ALLOW_SIGNUP
 	IdleTimeout     time.Duration // BPT_IDLE_TIMEOUT
@@ -60,6 +63,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		SSMEndpoint:     getenv("BPT_SSM_ENDPOINT"),
 		KeyFile:         getenv("BPT_KEY_FILE"),
 		OriginSecret:    getenv("BPT_ORIGIN_SECRET"),
+		TransferBucket:  getenv("BPT_TRANSFER_BUCKET"),
+		S3Endpoint:      getenv("BPT_S3_ENDPOINT"),
 		LogLevel:        or(getenv("BPT_LOG_LEVEL"), "info"),
 	}
 	var errs []error
@@ -114,6 +119,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		bad("BPT_KEYS is required: kms (BPT_KMS_KEY_ID), ssm (BPT_SSM_KEK_PARAMETER) or file (BPT_KEY_FILE)")
 	default:
 		bad("BPT_KEYS=%q: want kms, ssm or file", c.Keys)
+	}
+	if c.S3Endpoint != "" && c.TransferBucket == "" {
+		bad("BPT_S3_ENDPOINT is set but BPT_TRANSFER_BUCKET is not: name the bucket it serves")
 	}
 	if c.OriginSecret != "" && len(c.OriginSecret) < 16 {
 		bad("BPT_ORIGIN_SECRET is shorter than 16 characters: use a long random value")

@@ -77,6 +77,7 @@ func TestLoadConfig(t *testing.T) {
 		{"KMSWithoutKey", func(e map[string]string) { e["BPT_KEYS"] = "kms"; delete(e, "BPT_SSM_KEK_PARAMETER") }, []string{"BPT_KMS_KEY_ID is required"}},
 		{"TwoKeySources", func(e map[string]string) { e["BPT_KMS_KEY_ID"] = "alias/x" }, []string{"BPT_KMS_KEY_ID is set but BPT_KEYS=ssm"}},
 		{"FileWithoutPath", func(e map[string]string) { e["BPT_KEYS"] = "file"; delete(e, "BPT_SSM_KEK_PARAMETER") }, []string{"BPT_KEY_FILE is required"}},
+		{"S3EndpointWithoutBucket", func(e map[string]string) { e["BPT_S3_ENDPOINT"] = "http://127.0.0.1:9000" }, []string{"BPT_TRANSFER_BUCKET is not"}},
 		{"ShortOriginSecret", func(e map[string]string) { e["BPT_ORIGIN_SECRET"] = "short" }, []string{"BPT_ORIGIN_SECRET is shorter"}},
 		{"BadDuration", func(e map[string]string) { e["BPT_SESSION_LIFETIME"] = "forever" }, []string{"BPT_SESSION_LIFETIME"}},
 		{"NegativeDuration", func(e map[string]string) { e["BPT_IDLE_TIMEOUT"] = "-1m" }, []string{"BPT_IDLE_TIMEOUT"}},

@@ -32,6 +32,7 @@ import (
 	"github.com/bptracker/bptracker/keyring"
 	"github.com/bptracker/bptracker/lambda"
 	"github.com/bptracker/bptracker/service"
+	"github.com/bptracker/bptracker/transfer"
 )
 
 func main() {
@@ -123,6 +124,11 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 	api := bphttp.NewServer(svc, bphttp.Options{Logger: log, TrustForwardedHost: cfg.OriginSecret != ""})
 	phase("handler")
 	log.Info("init", append([]any{"store", cfg.Store, "identity", cfg.Identity, "keys", cfg.Keys}, phases...)...)
+	// An export too large for Lambda's response goes through S3.
+	var overflow func(context.Context, http.Header, []byte) (string, error)
+	if cfg.TransferBucket != "" {
+		overflow = transfer.New(awsCfg, cfg.TransferBucket, cfg.S3Endpoint).Send
+	}
 	return lambda.NewHandler(api, lambda.Options{
 		OriginSecret: cfg.OriginSecret,
 		OnOriginDenied: func(ctx context.Context, r *http.Request) {
@@ -131,6 +137,10 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 			if err := svc.AuditOriginDenied(ctx, req); err != nil {
 				log.Error("origin check failed and its audit event was not written", "request_id", req.RequestID, "err", err)
 			}
+		},
+		Overflow: overflow,
+		OnOverflowError: func(ctx context.Context, r *http.Request, err error) {
+			log.Error("export not sent through the transfer bucket", "request_id", r.Header.Get(lambda.HeaderRequestID), "err", err)
 		},
 		// The web app gzips CSV, JSON and FHIR files, so only a spreadsheet
 		// (already compressed) of over ~4 MB gets here.
