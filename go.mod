@@ -18,6 +18,7 @@ require (
 	github.com/tink-crypto/tink-go/v2 v2.9.0
 	github.com/xuri/excelize/v2 v2.11.1
 	golang.org/x/crypto v0.59.0
+	golang.org/x/image v0.44.0
 	golang.org/x/term v0.48.0
 	modernc.org/sqlite v1.62.0
 )

@@ -98,9 +98,11 @@ func TestPDF(t *testing.T) {
 		t.Skip("pdftotext not found (Debian poppler-utils); set BPT_REQUIRE_EMULATORS=1 to fail instead")
 	}
 	rs, from, to := month(t)
+	// Beyond Windows-1252: Polish, Greek and Russian print as written.
+	rs[len(rs)-1].Note = "Утром, после кофе"
 	sum := bptracker.Summarize(rs, bptracker.SummaryOptions{From: &from, To: &to})
 	var buf bytes.Buffer
-	err = exporter.PDF(&buf, exporter.Report{PatientName: "Zoë Example", From: from, To: to, Guideline: bptracker.GuidelineACCAHA,
+	err = exporter.PDF(&buf, exporter.Report{PatientName: "Zoë Łukasiewicz-Παπαδοπούλου", From: from, To: to, Guideline: bptracker.GuidelineACCAHA,
 		Summary: sum, Readings: rs, Generated: generated})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +121,8 @@ func TestPDF(t *testing.T) {
 		t.Errorf("pages: got %d, want %d", got, want)
 	}
 	wants := []string{
-		"Zoë Example",
+		"Zoë Łukasiewicz-Παπαδοπούλου",
+		"Утром",
 		"2026-01-01 to 2026-01-30",
 		"ACC/AHA 2017",
 		exporter.PairText(sum.Systolic.Mean, sum.Diastolic.Mean),

@@ -9,6 +9,8 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 	"github.com/bptracker/bptracker"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
 )
 
 // Report is what the PDF for the doctor shows. Summary is computed by the
@@ -57,6 +59,9 @@ func PairText(sys, dia float64) string {
 	return fmt.Sprintf("%.0f/%.0f", sys, dia)
 }
 
+// font is the family the report is set in: the Go fonts, embedded.
+const font = "Go"
+
 // PDF writes the report for the doctor: patient, period, guideline,
 // averages (all, morning, evening), time in target range, category
 // distribution and a trend chart on the first page, and the readings table
@@ -73,12 +78,20 @@ func PDF(w io.Writer, rep Report) error {
 	pdf.SetTitle("Blood pressure report", true)
 	pdf.SetProducer("BP Tracker", true)
 	pdf.AliasNbPages("{nb}")
-	tr := pdf.UnicodeTranslatorFromDescriptor("") // UTF-8 to the core fonts' cp1252
+	// The Go fonts (regular and bold) are embedded, subset to the glyphs
+	// used: names and notes in Polish, Turkish, Greek or Russian print as
+	// written, where the PDF core fonts knew only Windows-1252. (They have
+	// no CJK glyphs.)
+	pdf.AddUTF8FontFromBytes(font, "", goregular.TTF)
+	pdf.AddUTF8FontFromBytes(font, "B", gobold.TTF)
+	if err := pdf.Error(); err != nil {
+		return bptracker.Errorf(bptracker.EINTERNAL, "export: PDF fonts: %v", err)
+	}
 	pdf.SetFooterFunc(func() {
 		pdf.SetXY(marginL, pageH-marginBottom+2)
-		pdf.SetFont("Helvetica", "", 7)
+		pdf.SetFont(font, "", 7)
 		pdf.SetTextColor(110, 110, 110)
-		pdf.CellFormat(contentW, 4, tr(fmt.Sprintf("Blood pressure report · %s · page %d of {nb}", PeriodText(rep.From, rep.To), pdf.PageNo())), "", 0, "C", false, 0, "")
+		pdf.CellFormat(contentW, 4, fmt.Sprintf("Blood pressure report · %s · page %d of {nb}", PeriodText(rep.From, rep.To), pdf.PageNo()), "", 0, "C", false, 0, "")
 		pdf.SetTextColor(0, 0, 0)
 	})
 
@@ -91,14 +104,14 @@ func PDF(w io.Writer, rep Report) error {
 	}
 
 	pdf.AddPage()
-	pdf.SetFont("Helvetica", "B", 16)
+	pdf.SetFont(font, "B", 16)
 	pdf.CellFormat(contentW, 8, "Blood pressure report", "", 1, "L", false, 0, "")
 	pdf.Ln(1)
 	kv := func(k, v string) {
-		pdf.SetFont("Helvetica", "B", 9.5)
-		pdf.CellFormat(28, 5, tr(k), "", 0, "L", false, 0, "")
-		pdf.SetFont("Helvetica", "", 9.5)
-		pdf.CellFormat(contentW-28, 5, tr(v), "", 1, "L", false, 0, "")
+		pdf.SetFont(font, "B", 9.5)
+		pdf.CellFormat(28, 5, k, "", 0, "L", false, 0, "")
+		pdf.SetFont(font, "", 9.5)
+		pdf.CellFormat(contentW-28, 5, v, "", 1, "L", false, 0, "")
 	}
 	kv("Patient", rep.PatientName)
 	kv("Period", PeriodText(rep.From, rep.To))
@@ -109,14 +122,14 @@ func PDF(w io.Writer, rep Report) error {
 
 	section := func(title string) {
 		pdf.Ln(2.5)
-		pdf.SetFont("Helvetica", "B", 11)
-		pdf.CellFormat(contentW, 6, tr(title), "B", 1, "L", false, 0, "")
+		pdf.SetFont(font, "B", 11)
+		pdf.CellFormat(contentW, 6, title, "B", 1, "L", false, 0, "")
 		pdf.Ln(1)
 	}
 
 	section("Averages")
 	if s.Count == 0 {
-		pdf.SetFont("Helvetica", "", 9.5)
+		pdf.SetFont(font, "", 9.5)
 		pdf.CellFormat(contentW, 5, "No readings in this period.", "", 1, "L", false, 0, "")
 	} else {
 		cols := []float64{62, 28, 40, 50}
@@ -125,13 +138,13 @@ func PDF(w io.Writer, rep Report) error {
 			if bold {
 				style = "B"
 			}
-			pdf.SetFont("Helvetica", style, 9.5)
+			pdf.SetFont(font, style, 9.5)
 			for i, c := range cells {
 				align := "L"
 				if i > 0 {
 					align = "R"
 				}
-				pdf.CellFormat(cols[i], 5, tr(c), "", 0, align, false, 0, "")
+				pdf.CellFormat(cols[i], 5, c, "", 0, align, false, 0, "")
 			}
 			pdf.Ln(5)
 		}
@@ -151,34 +164,34 @@ func PDF(w io.Writer, rep Report) error {
 		if s.Pulse != nil {
 			row(false, "Pulse (/min)", fmt.Sprint(s.Pulse.Count), fmt.Sprintf("%.0f", s.Pulse.Mean), fmt.Sprintf("%.1f", s.Pulse.SD))
 		}
-		pdf.SetFont("Helvetica", "", 9)
+		pdf.SetFont(font, "", 9)
 		above := "below"
 		if s.AboveHomeThreshold {
 			above = "at or above"
 		}
-		pdf.MultiCell(contentW, 4.5, tr(fmt.Sprintf("Average category: %s. The mean is %s the home threshold of 135/85 mmHg. "+
+		pdf.MultiCell(contentW, 4.5, fmt.Sprintf("Average category: %s. The mean is %s the home threshold of 135/85 mmHg. "+
 			"Pulse pressure %.0f mmHg, mean arterial pressure %.0f mmHg, range %d-%d / %d-%d mmHg. "+
 			"Readings taken together in one session are averaged first (%d sessions).",
 			s.AverageCategory.Label(), above, s.PulsePressure, s.MeanArterialPressure,
-			s.Systolic.Min, s.Systolic.Max, s.Diastolic.Min, s.Diastolic.Max, s.SessionCount)), "", "L", false)
+			s.Systolic.Min, s.Systolic.Max, s.Diastolic.Min, s.Diastolic.Max, s.SessionCount), "", "L", false)
 
 		section("Time in target range")
-		pdf.SetFont("Helvetica", "", 9.5)
-		pdf.MultiCell(contentW, 5, tr(fmt.Sprintf("Systolic target %d-%d mmHg: %.0f%% of readings, %.0f%% of the time (linear interpolation between readings).",
-			s.Target.SystolicLow, s.Target.SystolicHigh, 100*s.TimeInTarget, 100*s.TimeInTargetByTime)), "", "L", false)
+		pdf.SetFont(font, "", 9.5)
+		pdf.MultiCell(contentW, 5, fmt.Sprintf("Systolic target %d-%d mmHg: %.0f%% of readings, %.0f%% of the time (linear interpolation between readings).",
+			s.Target.SystolicLow, s.Target.SystolicHigh, 100*s.TimeInTarget, 100*s.TimeInTargetByTime), "", "L", false)
 		if s.SevereCount > 0 {
-			pdf.SetFont("Helvetica", "B", 9.5)
-			pdf.MultiCell(contentW, 5, tr(fmt.Sprintf("%d reading(s) in the severe range (above 180 systolic and/or 120 diastolic).", s.SevereCount)), "", "L", false)
+			pdf.SetFont(font, "B", 9.5)
+			pdf.MultiCell(contentW, 5, fmt.Sprintf("%d reading(s) in the severe range (above 180 systolic and/or 120 diastolic).", s.SevereCount), "", "L", false)
 		}
 
 		section("Category distribution")
-		categoryTable(pdf, tr, s, g)
+		categoryTable(pdf, s, g)
 	}
 
 	section("Trend")
-	trendChart(pdf, tr, rs, rep, s)
+	trendChart(pdf, rs, rep, s)
 
-	readingsTable(pdf, tr, rs, g)
+	readingsTable(pdf, rs, g)
 
 	if err := pdf.Output(w); err != nil {
 		return bptracker.Errorf(bptracker.EINTERNAL, "export: write PDF: %v", err)
@@ -186,7 +199,7 @@ func PDF(w io.Writer, rep Report) error {
 	return nil
 }
 
-func categoryTable(pdf *fpdf.Fpdf, tr func(string) string, s bptracker.Summary, g bptracker.Guideline) {
+func categoryTable(pdf *fpdf.Fpdf, s bptracker.Summary, g bptracker.Guideline) {
 	cats := make([]bptracker.Category, 0, len(s.Categories))
 	for c := range s.Categories {
 		cats = append(cats, c)
@@ -196,14 +209,14 @@ func categoryTable(pdf *fpdf.Fpdf, tr func(string) string, s bptracker.Summary, 
 	for _, n := range s.Categories {
 		total += n
 	}
-	pdf.SetFont("Helvetica", "", 9)
+	pdf.SetFont(font, "", 9)
 	for _, c := range cats {
 		n := s.Categories[c]
 		share := 0.0
 		if total > 0 {
 			share = float64(n) / float64(total)
 		}
-		pdf.CellFormat(62, 4.8, tr(c.Label()), "", 0, "L", false, 0, "")
+		pdf.CellFormat(62, 4.8, c.Label(), "", 0, "L", false, 0, "")
 		pdf.CellFormat(14, 4.8, fmt.Sprint(n), "", 0, "R", false, 0, "")
 		pdf.CellFormat(16, 4.8, fmt.Sprintf("%.0f%%", 100*share), "", 0, "R", false, 0, "")
 		x, y := pdf.GetXY()
@@ -217,12 +230,12 @@ func categoryTable(pdf *fpdf.Fpdf, tr func(string) string, s bptracker.Summary, 
 
 // trendChart draws systolic and diastolic over time with fpdf lines: the
 // target range shaded, a grid every 20 mmHg and the home threshold dashed.
-func trendChart(pdf *fpdf.Fpdf, tr func(string) string, rs []bptracker.Reading, rep Report, s bptracker.Summary) {
+func trendChart(pdf *fpdf.Fpdf, rs []bptracker.Reading, rep Report, s bptracker.Summary) {
 	const h = 62.0
 	x0, y0 := marginL+10, pdf.GetY()+2
 	w := contentW - 12
 	if len(rs) == 0 {
-		pdf.SetFont("Helvetica", "", 9.5)
+		pdf.SetFont(font, "", 9.5)
 		pdf.CellFormat(contentW, 5, "No readings to chart.", "", 1, "L", false, 0, "")
 		return
 	}
@@ -255,7 +268,7 @@ func trendChart(pdf *fpdf.Fpdf, tr func(string) string, rs []bptracker.Reading, 
 		pdf.Rect(x0, top, w, bot-top, "F")
 	}
 	// Grid and axis labels.
-	pdf.SetFont("Helvetica", "", 7)
+	pdf.SetFont(font, "", 7)
 	pdf.SetDrawColor(210, 210, 210)
 	pdf.SetLineWidth(0.15)
 	for v := lo; v <= hi; v += 20 {
@@ -303,19 +316,19 @@ func trendChart(pdf *fpdf.Fpdf, tr func(string) string, rs []bptracker.Reading, 
 		pdf.SetFillColor(r, g, b)
 		pdf.Rect(x, ly+1.2, 5, 1.6, "F")
 		pdf.SetXY(x+6, ly)
-		pdf.CellFormat(40, 4, tr(label), "", 0, "L", false, 0, "")
+		pdf.CellFormat(40, 4, label, "", 0, "L", false, 0, "")
 	}
 	legend(x0, 200, 40, 40, "Systolic")
 	legend(x0+30, 40, 80, 200, "Diastolic")
 	legend(x0+62, 222, 240, 222, fmt.Sprintf("Target %d-%d", s.Target.SystolicLow, s.Target.SystolicHigh))
 	pdf.SetXY(x0+104, ly)
-	pdf.CellFormat(60, 4, tr("- - - home threshold 135 mmHg"), "", 0, "L", false, 0, "")
+	pdf.CellFormat(60, 4, "- - - home threshold 135 mmHg", "", 0, "L", false, 0, "")
 	pdf.SetY(ly + 6)
 }
 
 // readingsTable lists every reading on new pages, oldest first, in each
 // reading's own local time.
-func readingsTable(pdf *fpdf.Fpdf, tr func(string) string, rs []bptracker.Reading, g bptracker.Guideline) {
+func readingsTable(pdf *fpdf.Fpdf, rs []bptracker.Reading, g bptracker.Guideline) {
 	cols := []struct {
 		title string
 		w     float64
@@ -329,19 +342,19 @@ func readingsTable(pdf *fpdf.Fpdf, tr func(string) string, rs []bptracker.Readin
 	cols[len(cols)-1].w = contentW - used
 	header := func(first bool) {
 		pdf.AddPage()
-		pdf.SetFont("Helvetica", "B", 11)
+		pdf.SetFont(font, "B", 11)
 		title := "Readings"
 		if !first {
 			title = "Readings (continued)"
 		}
 		pdf.CellFormat(contentW, 6, title, "", 1, "L", false, 0, "")
-		pdf.SetFont("Helvetica", "B", tableFontSize)
+		pdf.SetFont(font, "B", tableFontSize)
 		pdf.SetFillColor(235, 235, 235)
 		for _, c := range cols {
 			pdf.CellFormat(c.w, tableHeadH, c.title, "B", 0, c.align, true, 0, "")
 		}
 		pdf.Ln(tableHeadH)
-		pdf.SetFont("Helvetica", "", tableFontSize)
+		pdf.SetFont(font, "", tableFontSize)
 	}
 	header(true)
 	if len(rs) == 0 {
@@ -368,7 +381,7 @@ func readingsTable(pdf *fpdf.Fpdf, tr func(string) string, rs []bptracker.Readin
 		fill := i%2 == 1
 		pdf.SetFillColor(246, 246, 246)
 		for j, c := range cols {
-			pdf.CellFormat(c.w, tableRowH, fit(pdf, tr(cells[j]), c.w-2), "", 0, c.align, fill, 0, "")
+			pdf.CellFormat(c.w, tableRowH, fit(pdf, cells[j], c.w-2), "", 0, c.align, fill, 0, "")
 		}
 		pdf.Ln(tableRowH)
 	}
@@ -381,10 +394,10 @@ func fit(pdf *fpdf.Fpdf, s string, w float64) string {
 	if full <= w {
 		return s
 	}
-	b := []byte(s) // cp1252 already: one byte a character
-	b = b[:min(len(b), int(float64(len(b))*w/full)+1)]
-	for len(b) > 0 && pdf.GetStringWidth(string(b)+"...") > w {
-		b = b[:len(b)-1]
+	r := []rune(s)
+	r = r[:min(len(r), int(float64(len(r))*w/full)+1)]
+	for len(r) > 0 && pdf.GetStringWidth(string(r)+"...") > w {
+		r = r[:len(r)-1]
 	}
-	return string(b) + "..."
+	return string(r) + "..."
 }
