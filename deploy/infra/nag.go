@@ -27,6 +27,14 @@ const (
 		"aws/sns key cannot be used by CloudWatch alarms and a customer key costs $1/month. Hardened uses a CMK."
 	reasonFreeTrail = "Free profile: the trail bucket is encrypted with SSE-S3 (AES-256) and log files are integrity-checked " +
 		"with log-file validation; the hardened profile encrypts the trail with a customer managed KMS key."
+	reasonTransferVersioning = "The transfer bucket holds only short-lived copies of exports too large for Lambda's 6 MB " +
+		"response, under random keys written once and never overwritten, deleted by lifecycle after a day; the export " +
+		"can be made again from the table at any time. Versioning would keep copies of health data longer, not protect any."
+	reasonTransferReplication = "The transfer bucket holds only short-lived copies of exports (deleted after a day) that " +
+		"the app can make again from the table; replicating them would put more copies of health data in a second region."
+	reasonFreeTransferSSE = "Free profile: exports waiting in the transfer bucket are encrypted at rest with SSE-S3 " +
+		"(AES-256, AWS-owned keys) to stay at $0, reachable only over TLS by a five-minute URL signed by the function, " +
+		"and deleted after a day. The hardened profile uses a customer managed KMS key here."
 	reasonIndexScaling = "Free profile: the table scales between fixed bounds and each index has a fixed share so the total " +
 		"never passes the always-free 25 RCU/25 WCU; scaling the indexes would only move units inside the same cap " +
 		"while adding four billable CloudWatch alarms. The hardened profile is on demand."
@@ -34,7 +42,7 @@ const (
 		"inline; its statements are limited to that construct's resources."
 	reasonFunctionDLQ = "The function is invoked synchronously through its function URL: a dead-letter queue applies only " +
 		"to asynchronous invocations. Failures reach the caller as errors and raise the FunctionErrors alarm."
-	reasonFunctionVPC = "The function reaches only AWS APIs (DynamoDB, Cognito, SSM/KMS) over TLS with IAM-signed requests " +
+	reasonFunctionVPC = "The function reaches only AWS APIs (DynamoDB, Cognito, SSM/KMS, S3) over TLS with IAM-signed requests " +
 		"and is reachable only through CloudFront with origin access control (function URL auth AWS_IAM). A VPC without " +
 		"NAT needs interface endpoints at about $7.30/month per AZ each; the hardened profile offers it with -c vpc=true."
 	reasonDeployDLQ = "CDK's web-app deployment function runs only during CloudFormation deployments; a failure fails the " +
@@ -68,7 +76,11 @@ func addSuppressions(s *Stack) {
 	for _, b := range buckets {
 		suppress(b, rule("S3BucketReplicationEnabled", reasonReplication))
 	}
+	suppress(s.TransferBucket,
+		rule("S3BucketReplicationEnabled", reasonTransferReplication),
+		rule("S3BucketVersioningEnabled", reasonTransferVersioning))
 	if !s.Config.Hardened() {
+		suppress(s.TransferBucket, rule("S3DefaultEncryptionKMS", reasonFreeTransferSSE))
 		suppress(s.TrailBucket, rule("S3DefaultEncryptionKMS", reasonFreeSSE))
 		suppress(s.WebBucket, rule("S3DefaultEncryptionKMS", reasonFreeSSE))
 		suppress(s.Topic, rule("SNSEncryptedKMS", reasonFreeTopic))

@@ -80,6 +80,15 @@ var FunctionCognitoActions = []string{
 	"cognito-idp:AdminDeleteUser",
 }
 
+// TransferPrefix is where the function puts an export too large for
+// Lambda's 6 MB response before redirecting the browser to a pre-signed GET
+// of it; the function may put and get objects under this prefix only.
+const TransferPrefix = "exports/"
+
+// TransferExpiryDays is how long the transfer bucket keeps an export (S3
+// rounds expiry up to the next midnight UTC and deletes asynchronously).
+const TransferExpiryDays = 1
+
 // Stack is one deployment of BP Tracker.
 type Stack struct {
 	Stack  awscdk.Stack
@@ -99,8 +108,10 @@ type Stack struct {
 	TrailBucket  awss3.Bucket
 	AccessLogs   awss3.Bucket
 	ExportBucket awss3.Bucket // hardened only
-	LogGroups    []awslogs.LogGroup
-	VPC          awsec2.Vpc // hardened with -c vpc=true only
+	// TransferBucket holds exports over Lambda's 6 MB response for a day.
+	TransferBucket awss3.Bucket
+	LogGroups      []awslogs.LogGroup
+	VPC            awsec2.Vpc // hardened with -c vpc=true only
 
 	keys keys
 }
@@ -145,6 +156,7 @@ func NewStack(scope constructs.Construct, id string, cfg Config, props *awscdk.S
 		exportBucket = s.newAuditExportBucket(accessLogs)
 		s.ExportBucket = exportBucket
 	}
+	s.TransferBucket = s.newTransferBucket(accessLogs)
 
 	env := map[string]*string{
 		"BPT_STORE":                 jsii.String("dynamodb"),
@@ -154,6 +166,7 @@ func NewStack(scope constructs.Construct, id string, cfg Config, props *awscdk.S
 		"BPT_COGNITO_CLIENT_ID":     s.Client.UserPoolClientId(),
 		"BPT_COGNITO_CLIENT_SECRET": clientSecret,
 		"BPT_ORIGIN_SECRET":         originSecret,
+		"BPT_TRANSFER_BUCKET":       s.TransferBucket.BucketName(),
 	}
 	var kekParameter string
 	if cfg.Hardened() {
@@ -175,7 +188,7 @@ func NewStack(scope constructs.Construct, id string, cfg Config, props *awscdk.S
 		s.VPC = vpc
 	}
 	s.AppLogGroup = s.newLogGroup("AppLogGroup", "", nil)
-	s.Role = s.newFunctionRole(kekParameter, exportBucket, vpc != nil)
+	s.Role = s.newFunctionRole(kekParameter, exportBucket, s.TransferBucket, vpc != nil)
 	s.Function, s.FunctionURL = s.newFunction(env, vpc)
 	s.WebBucket = s.newWebBucket(accessLogs)
 	s.Distribution = s.newDistribution(originSecret)
@@ -492,6 +505,36 @@ func (s *Stack) newAuditExportBucket(accessLogs awss3.IBucket) awss3.Bucket {
 	return awss3.NewBucket(s.Stack, jsii.String("AuditExports"), p)
 }
 
+// newTransferBucket is where the function leaves an export whose body is
+// over Lambda's 6 MB response limit, for the browser to fetch through a
+// five-minute pre-signed GET. The objects are plaintext copies of health
+// data, so the bucket is as private and as encrypted as the others, but
+// unversioned and emptied after a day: versioning would only keep copies
+// longer. RETAIN like every bucket of the stack (DESTROY could not delete
+// a non-empty bucket without autoDeleteObjects' custom resource); it
+// empties itself.
+func (s *Stack) newTransferBucket(accessLogs awss3.IBucket) awss3.Bucket {
+	var key awskms.IKey
+	if s.hardened() {
+		key = s.keys.storage
+	}
+	p := s.bucketProps(accessLogs, "transfers", key)
+	p.Versioned = jsii.Bool(false)
+	oneDay := awscdk.Duration_Days(jsii.Number(float64(TransferExpiryDays)))
+	p.LifecycleRules = &[]*awss3.LifecycleRule{
+		{
+			Id:         jsii.String("expire-exports"),
+			Prefix:     jsii.String(TransferPrefix),
+			Expiration: oneDay,
+		},
+		{
+			Id:                                  jsii.String("abort-incomplete-uploads"),
+			AbortIncompleteMultipartUploadAfter: oneDay,
+		},
+	}
+	return awss3.NewBucket(s.Stack, jsii.String("Transfers"), p)
+}
+
 func (s *Stack) newUserPool() (awscognito.UserPool, awscognito.UserPoolClient) {
 	pool := awscognito.NewUserPool(s.Stack, jsii.String("UserPool"), &awscognito.UserPoolProps{
 		FeaturePlan:       awscognito.FeaturePlan_ESSENTIALS,
@@ -567,7 +610,7 @@ func (s *Stack) newVPC() awsec2.Vpc {
 // newFunctionRole writes every permission of the function by hand in one
 // managed policy and then freezes the role, so no CDK grant can widen it
 // (and no inline policy appears).
-func (s *Stack) newFunctionRole(kekParameter string, exportBucket awss3.IBucket, inVPC bool) awsiam.Role {
+func (s *Stack) newFunctionRole(kekParameter string, exportBucket, transferBucket awss3.IBucket, inVPC bool) awsiam.Role {
 	tableResources := []*string{s.Table.TableArn()}
 	for _, ix := range schema.Main.Indexes {
 		tableResources = append(tableResources, jsii.String(*s.Table.TableArn()+"/index/"+ix.Name))
@@ -587,6 +630,13 @@ func (s *Stack) newFunctionRole(kekParameter string, exportBucket awss3.IBucket,
 			Sid:       jsii.String("UserPoolAdmin"),
 			Actions:   jsii.Strings(FunctionCognitoActions...),
 			Resources: &[]*string{s.UserPool.UserPoolArn()},
+		}),
+		// Put an oversized export, and get it: the pre-signed URL the
+		// browser follows is signed with the function's own credentials.
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("Transfers"),
+			Actions:   jsii.Strings("s3:PutObject", "s3:GetObject"),
+			Resources: &[]*string{transferBucket.ArnForObjects(jsii.String(TransferPrefix + "*"))},
 		}),
 	}
 	if s.hardened() {
@@ -609,10 +659,16 @@ func (s *Stack) newFunctionRole(kekParameter string, exportBucket awss3.IBucket,
 				Actions:   jsii.Strings("s3:PutObject"),
 				Resources: &[]*string{exportBucket.ArnForObjects(jsii.String("audit/*"))},
 			}),
+			// The storage key encrypts both buckets the function writes
+			// (audit exports, transfers): a data key to put an object,
+			// Decrypt to get one. Only through S3.
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("AuditExportsKey"),
+				Sid:       jsii.String("StorageKey"),
 				Actions:   jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"),
 				Resources: &[]*string{s.keys.storage.KeyArn()},
+				Conditions: &map[string]interface{}{
+					"StringEquals": map[string]interface{}{"kms:ViaService": "s3." + *awscdk.Aws_REGION() + ".amazonaws.com"},
+				},
 			}),
 		)
 	} else {
@@ -877,6 +933,7 @@ func (s *Stack) outputs(kekParameter string, exportBucket awss3.IBucket) {
 	out("UserPoolClientId", "Cognito app client (BPT_COGNITO_CLIENT_ID)", s.Client.UserPoolClientId())
 	out("WebBucketName", "Bucket holding the web app", s.WebBucket.BucketName())
 	out("TrailBucketName", "CloudTrail bucket (kept six years)", s.TrailBucket.BucketName())
+	out("TransferBucketName", "Bucket for exports over Lambda's 6 MB response, kept a day (BPT_TRANSFER_BUCKET)", s.TransferBucket.BucketName())
 	out("AlarmTopicArn", "SNS topic of the alarms", s.Topic.TopicArn())
 	if kekParameter != "" {
 		out("KekParameterName", "SSM SecureString holding the key-encryption key (BPT_SSM_KEK_PARAMETER)", jsii.String(kekParameter))

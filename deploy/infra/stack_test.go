@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+
 	"github.com/bptracker/bptracker/dynamo/schema"
 )
 
@@ -112,11 +115,12 @@ func TestFunctionEnvironment(t *testing.T) {
 		{ProfileFree,
 			map[string]string{"BPT_STORE": "dynamodb", "BPT_IDENTITY": "cognito", "BPT_KEYS": "ssm",
 				"BPT_SSM_KEK_PARAMETER": "/bptracker/BpTracker-free/kek"},
-			[]string{"BPT_DYNAMODB_TABLE", "BPT_COGNITO_USER_POOL_ID", "BPT_COGNITO_CLIENT_ID", "BPT_COGNITO_CLIENT_SECRET", "BPT_ORIGIN_SECRET"}},
+			[]string{"BPT_DYNAMODB_TABLE", "BPT_COGNITO_USER_POOL_ID", "BPT_COGNITO_CLIENT_ID", "BPT_COGNITO_CLIENT_SECRET", "BPT_ORIGIN_SECRET",
+				"BPT_TRANSFER_BUCKET"}},
 		{ProfileHardened,
 			map[string]string{"BPT_STORE": "dynamodb", "BPT_IDENTITY": "cognito", "BPT_KEYS": "kms"},
 			[]string{"BPT_DYNAMODB_TABLE", "BPT_COGNITO_USER_POOL_ID", "BPT_COGNITO_CLIENT_ID", "BPT_COGNITO_CLIENT_SECRET",
-				"BPT_ORIGIN_SECRET", "BPT_KMS_KEY_ID", "BPT_AUDIT_EXPORT_BUCKET"}},
+				"BPT_ORIGIN_SECRET", "BPT_KMS_KEY_ID", "BPT_AUDIT_EXPORT_BUCKET", "BPT_TRANSFER_BUCKET"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.profile, func(t *testing.T) {
@@ -134,6 +138,121 @@ func TestFunctionEnvironment(t *testing.T) {
 			}
 			if got, want := len(vars), len(tc.literals)+len(tc.refs); got != want {
 				t.Errorf("environment variables: got %d, want %d (document any new one in docs/deploy.md): %v", got, want, keysOf(vars))
+			}
+		})
+	}
+}
+
+// envRef returns the logical id a function environment variable refers to.
+func envRef(tb testing.TB, tpl map[string]interface{}, name string) string {
+	tb.Helper()
+	vars := appFunction(tb, tpl)["Environment"].(map[string]interface{})["Variables"].(map[string]interface{})
+	ref, _ := vars[name].(map[string]interface{})["Ref"].(string)
+	if ref == "" {
+		tb.Fatalf("%s: got %#v, want a Ref", name, vars[name])
+	}
+	return ref
+}
+
+// logicalID returns the template id of a construct's CloudFormation resource.
+func logicalID(s *synthed, c constructs.IConstruct) string {
+	return *s.stack.Stack.GetLogicalId(c.Node().DefaultChild().(awscdk.CfnElement))
+}
+
+// TestTransferBucket: the bucket the function hands oversized exports
+// through is private, TLS only, logged, encrypted like the other data
+// buckets, and empties itself after a day.
+func TestTransferBucket(t *testing.T) {
+	for _, p := range bothProfiles {
+		t.Run(p, func(t *testing.T) {
+			s := synth(t, profileCtx(p))
+			tpl := s.template
+			id := envRef(t, tpl, "BPT_TRANSFER_BUCKET")
+			if want := logicalID(s, s.stack.TransferBucket); id != want {
+				t.Fatalf("BPT_TRANSFER_BUCKET refers to %s, want the transfer bucket %s", id, want)
+			}
+			r, ok := resources(tpl, "AWS::S3::Bucket")[id]
+			if !ok {
+				t.Fatalf("BPT_TRANSFER_BUCKET refers to %s, which is not a bucket", id)
+			}
+			b := props(r)
+
+			pab, _ := b["PublicAccessBlockConfiguration"].(map[string]interface{})
+			for _, k := range []string{"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"} {
+				if pab[k] != true {
+					t.Errorf("PublicAccessBlockConfiguration.%s: got %v, want true", k, pab[k])
+				}
+			}
+
+			tlsOnly := false
+			for _, bp := range resources(tpl, "AWS::S3::BucketPolicy") {
+				if ref, _ := props(bp)["Bucket"].(map[string]interface{})["Ref"].(string); ref != id {
+					continue
+				}
+				for _, st := range props(bp)["PolicyDocument"].(map[string]interface{})["Statement"].([]interface{}) {
+					st := st.(map[string]interface{})
+					c, _ := json.Marshal(st["Condition"])
+					if st["Effect"] == "Deny" && st["Action"] == "s3:*" && string(c) == `{"Bool":{"aws:SecureTransport":"false"}}` {
+						tlsOnly = true
+					}
+				}
+			}
+			if !tlsOnly {
+				t.Error("no bucket policy denying requests without TLS")
+			}
+
+			var expire, abort bool
+			for _, rule := range b["LifecycleConfiguration"].(map[string]interface{})["Rules"].([]interface{}) {
+				rule := rule.(map[string]interface{})
+				if rule["Status"] != "Enabled" {
+					continue
+				}
+				if rule["Prefix"] == TransferPrefix && rule["ExpirationInDays"] == 1.0 {
+					expire = true
+				}
+				if a, ok := rule["AbortIncompleteMultipartUpload"].(map[string]interface{}); ok && a["DaysAfterInitiation"] == 1.0 {
+					abort = true
+				}
+			}
+			if !expire {
+				t.Errorf("lifecycle: no enabled rule expiring %s after 1 day", TransferPrefix)
+			}
+			if !abort {
+				t.Error("lifecycle: no enabled rule aborting incomplete multipart uploads after 1 day")
+			}
+			if v, ok := b["VersioningConfiguration"].(map[string]interface{}); ok && v["Status"] == "Enabled" {
+				t.Error("versioning on: expired exports would linger as noncurrent versions")
+			}
+
+			lc, _ := b["LoggingConfiguration"].(map[string]interface{})
+			dest, _ := lc["DestinationBucketName"].(map[string]interface{})
+			if got, want := dest["Ref"], logicalID(s, s.stack.AccessLogs); got != want {
+				t.Errorf("access logs to %v, want the access-log bucket %v", got, want)
+			}
+			if got, want := lc["LogFilePrefix"], "transfers/"; got != want {
+				t.Errorf("LogFilePrefix: got %v, want %v", got, want)
+			}
+
+			sse := b["BucketEncryption"].(map[string]interface{})["ServerSideEncryptionConfiguration"].([]interface{})[0].(map[string]interface{})
+			def := sse["ServerSideEncryptionByDefault"].(map[string]interface{})
+			if p == ProfileHardened {
+				key, _ := json.Marshal(def["KMSMasterKeyID"])
+				if def["SSEAlgorithm"] != "aws:kms" || !strings.Contains(string(key), logicalID(s, s.stack.keys.storage)) {
+					t.Errorf("encryption: got %v with key %s, want aws:kms with the storage key", def["SSEAlgorithm"], key)
+				}
+			} else if def["SSEAlgorithm"] != "AES256" {
+				t.Errorf("encryption: got %v, want AES256 (SSE-S3: no key to pay for)", def["SSEAlgorithm"])
+			}
+
+			if r["DeletionPolicy"] != "Retain" {
+				t.Errorf("DeletionPolicy: got %v, want Retain like the stack's other buckets", r["DeletionPolicy"])
+			}
+			if n := len(resources(tpl, "Custom::S3AutoDeleteObjects")); n != 0 {
+				t.Errorf("auto-delete custom resources: got %d, want 0", n)
+			}
+			out, _ := tpl["Outputs"].(map[string]interface{})["TransferBucketName"].(map[string]interface{})
+			if ref, _ := out["Value"].(map[string]interface{}); ref["Ref"] != id {
+				t.Errorf("output TransferBucketName: got %v, want a Ref to %s", out["Value"], id)
 			}
 		})
 	}
@@ -340,12 +459,13 @@ func TestNoScanNoWildcardActions(t *testing.T) {
 func TestFunctionPolicyLeastPrivilege(t *testing.T) {
 	common := append(append([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, FunctionDynamoDBActions...), FunctionCognitoActions...)
 	want := map[string][]string{
-		ProfileFree:     append(slices.Clone(common), "ssm:GetParameter"),
-		ProfileHardened: append(slices.Clone(common), "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "s3:PutObject"),
+		ProfileFree:     append(slices.Clone(common), "ssm:GetParameter", "s3:PutObject", "s3:GetObject"),
+		ProfileHardened: append(slices.Clone(common), "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "s3:PutObject", "s3:GetObject"),
 	}
 	for _, p := range bothProfiles {
 		t.Run(p, func(t *testing.T) {
-			tpl := synth(t, profileCtx(p)).template
+			s := synth(t, profileCtx(p))
+			tpl := s.template
 			role := ""
 			for id, r := range resources(tpl, "AWS::IAM::Role") {
 				doc, _ := json.Marshal(props(r)["AssumeRolePolicyDocument"])
@@ -383,6 +503,8 @@ func TestFunctionPolicyLeastPrivilege(t *testing.T) {
 				if string(res) == `"*"` || strings.Contains(string(res), `"*"`) {
 					t.Errorf("statement %v: resource %s", st["Sid"], res)
 				}
+				checkS3Scope(t, s, st)
+				checkStorageKeyViaS3(t, s, st)
 			}
 			slices.Sort(got)
 			got = slices.Compact(got)
@@ -393,6 +515,69 @@ func TestFunctionPolicyLeastPrivilege(t *testing.T) {
 				t.Errorf("function actions:\n got %v\nwant %v", got, w)
 			}
 		})
+	}
+}
+
+// checkS3Scope: the function's S3 actions reach objects under one prefix of
+// one bucket each: get and put under exports/ in the transfer bucket, and
+// (hardened) put only under audit/ in the audit export bucket.
+func checkS3Scope(t *testing.T, s *synthed, st map[string]interface{}) {
+	t.Helper()
+	var s3 []string
+	for _, a := range actions(st) {
+		if strings.HasPrefix(a, "s3:") {
+			s3 = append(s3, a)
+		}
+	}
+	if len(s3) == 0 {
+		return
+	}
+	slices.Sort(s3)
+	scopes := map[string]struct {
+		bucket, suffix string
+		actions        []string
+	}{
+		"transfer": {logicalID(s, s.stack.TransferBucket), "/" + TransferPrefix + "*", []string{"s3:GetObject", "s3:PutObject"}},
+	}
+	if s.stack.ExportBucket != nil {
+		scopes["audit export"] = struct {
+			bucket, suffix string
+			actions        []string
+		}{logicalID(s, s.stack.ExportBucket), "/audit/*", []string{"s3:PutObject"}}
+	}
+	res, _ := json.Marshal(st["Resource"])
+	for name, sc := range scopes {
+		want, _ := json.Marshal(map[string]interface{}{"Fn::Join": []interface{}{"", []interface{}{
+			map[string]interface{}{"Fn::GetAtt": []string{sc.bucket, "Arn"}}, sc.suffix}}})
+		if string(res) == string(want) {
+			if !slices.Equal(s3, sc.actions) {
+				t.Errorf("statement %v on the %s bucket: actions %v, want %v", st["Sid"], name, s3, sc.actions)
+			}
+			return
+		}
+	}
+	t.Errorf("statement %v: S3 actions %v on %s, want objects under one known prefix", st["Sid"], s3, res)
+}
+
+// checkStorageKeyViaS3: the function may use the storage key only through
+// S3 (to put and get the objects it encrypts).
+func checkStorageKeyViaS3(t *testing.T, s *synthed, st map[string]interface{}) {
+	t.Helper()
+	if s.stack.keys.storage == nil {
+		return
+	}
+	res, _ := json.Marshal(st["Resource"])
+	if !strings.Contains(string(res), logicalID(s, s.stack.keys.storage)) {
+		return
+	}
+	a := actions(st)
+	slices.Sort(a)
+	if want := []string{"kms:Decrypt", "kms:GenerateDataKey"}; !slices.Equal(a, want) {
+		t.Errorf("storage key statement %v: actions %v, want %v", st["Sid"], a, want)
+	}
+	c, _ := json.Marshal(st["Condition"])
+	if !strings.Contains(string(c), `"kms:ViaService"`) || !strings.Contains(string(c), `"s3."`) {
+		t.Errorf("storage key statement %v: condition %s, want kms:ViaService s3.<region>.amazonaws.com", st["Sid"], c)
 	}
 }
 
@@ -551,6 +736,15 @@ func TestFreeProfileCosts(t *testing.T) {
 	scaling := 2 * len(resources(tpl, "AWS::ApplicationAutoScaling::ScalingPolicy"))
 	if total := metrics + scaling; total > 10 {
 		t.Errorf("alarm metrics: %d ours + %d from auto scaling = %d, want at most the 10 free", metrics, scaling, total)
+	}
+	// SSE-S3 on every bucket: no KMS key, no KMS requests per object. The
+	// transfer bucket's exports are a few MB for a day or two: a fraction
+	// of a cent, left out of the cost model (docs/cost.md).
+	for id, r := range resources(tpl, "AWS::S3::Bucket") {
+		b, _ := json.Marshal(props(r)["BucketEncryption"])
+		if !strings.Contains(string(b), `"SSEAlgorithm":"AES256"`) {
+			t.Errorf("%s: encryption %s, want SSE-S3 (AES256) in the free profile", id, b)
+		}
 	}
 	if n := len(resources(tpl, "AWS::SSM::Parameter")); n > 0 {
 		t.Errorf("AWS::SSM::Parameter: got %d: the key-encryption key must come from the custom resource, never the template", n)
