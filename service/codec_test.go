@@ -23,6 +23,15 @@ func TestBodyRoundTrip(t *testing.T) {
 		if err := decodeBody(enc, &got); err != nil {
 			t.Fatal(err)
 		}
+		// The time comes back as a time, with its offset, not as text.
+		gt, _ := got.time()
+		bt, _ := b.time()
+		_, goff := gt.Zone()
+		_, boff := bt.Zone()
+		if !gt.Equal(bt) || goff != boff || gt.Format(time.RFC3339Nano) != b.TakenAt {
+			t.Errorf("taken_at: got %v, want %s", gt, b.TakenAt)
+		}
+		got.takenAt, got.TakenAt = time.Time{}, b.TakenAt
 		if !reflect.DeepEqual(got, b) {
 			t.Errorf("round trip:\n got %+v\nwant %+v", got, b)
 		}

@@ -25,6 +25,8 @@ type readingBody struct {
 	SessionID string             `json:"ss,omitempty"`
 	CreatedBy string             `json:"cb"`
 	CreatedAt time.Time          `json:"ca"`
+
+	takenAt time.Time // set instead of TakenAt by decodeBody; see time()
 }
 
 func (s *Service) sealReading(ctx context.Context, r *bptracker.Reading) (*bptracker.ReadingRecord, error) {
@@ -54,7 +56,7 @@ func (s *Service) openReading(ctx context.Context, rec *bptracker.ReadingRecord)
 	if err := decodeBody(plain, &b); err != nil {
 		return nil, fmt.Errorf("reading %s: %w", rec.ID, err)
 	}
-	t, err := time.Parse(time.RFC3339Nano, b.TakenAt)
+	t, err := b.time()
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: stored time: %w", rec.ID, err)
 	}
