@@ -92,7 +92,7 @@ func FuzzParseODS(f *testing.F) {
 }
 
 // BenchmarkImportTenYears imports ten years of two readings a day (7,305
-// rows) from the CSV export. Target: at most 2 s an import.
+// rows) from the CSV and the XLSX export. Target: at most 2 s an import.
 func BenchmarkImportTenYears(b *testing.B) {
 	start := time.Date(2016, 3, 1, 7, 30, 0, 0, time.FixedZone("", 3600))
 	var rs []bptracker.Reading
@@ -104,21 +104,30 @@ func BenchmarkImportTenYears(b *testing.B) {
 		}
 	}
 	rs = rs[:7305]
-	var buf bytes.Buffer
-	if err := exporter.CSV(&buf, rs); err != nil {
-		b.Fatal(err)
-	}
-	data := buf.Bytes()
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		res, err := importer.Parse(data, importer.Options{Now: now})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(res.Readings) != len(rs) {
-			b.Fatalf("readings: got %d, want %d", len(res.Readings), len(rs))
-		}
+	for _, format := range []struct {
+		name  string
+		write func(*bytes.Buffer) error
+	}{
+		{"CSV", func(w *bytes.Buffer) error { return exporter.CSV(w, rs) }},
+		{"XLSX", func(w *bytes.Buffer) error { return exporter.XLSX(w, rs, bptracker.Summary{}) }},
+	} {
+		b.Run(format.name, func(b *testing.B) {
+			var buf bytes.Buffer
+			if err := format.write(&buf); err != nil {
+				b.Fatal(err)
+			}
+			data := buf.Bytes()
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := importer.Parse(data, importer.Options{Now: now})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(res.Readings) != len(rs) {
+					b.Fatalf("readings: got %d, want %d", len(res.Readings), len(rs))
+				}
+			}
+		})
 	}
 }
