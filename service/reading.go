@@ -48,24 +48,31 @@ func (s *Service) sealReading(ctx context.Context, r *bptracker.Reading) (*bptra
 }
 
 func (s *Service) openReading(ctx context.Context, rec *bptracker.ReadingRecord) (*bptracker.Reading, error) {
+	r := new(bptracker.Reading)
+	return r, s.openInto(ctx, rec, r)
+}
+
+// openInto opens rec into r, which a page of readings allocates together.
+func (s *Service) openInto(ctx context.Context, rec *bptracker.ReadingRecord, r *bptracker.Reading) error {
 	var b readingBody
 	plain, err := s.keys.Open(ctx, rec.PatientID, fieldReading, rec.Sealed)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := decodeBody(plain, &b); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", rec.ID, err)
+		return fmt.Errorf("reading %s: %w", rec.ID, err)
 	}
 	t, err := b.time()
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: stored time: %w", rec.ID, err)
+		return fmt.Errorf("reading %s: stored time: %w", rec.ID, err)
 	}
-	return &bptracker.Reading{
+	*r = bptracker.Reading{
 		ID: rec.ID, PatientID: rec.PatientID, TakenAt: t, Systolic: b.Systolic, Diastolic: b.Diastolic, Pulse: b.Pulse,
 		Arm: b.Arm, Position: b.Position, IrregularHeartbeat: b.Irregular, Note: b.Note, Tags: b.Tags, Source: b.Source,
 		SessionID: b.SessionID, CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt, UpdatedBy: rec.UpdatedBy,
 		UpdatedAt: rec.UpdatedAt, Version: rec.Version, Deleted: rec.Deleted,
-	}, nil
+	}
+	return nil
 }
 
 // ReadingView is a reading as the API shows it, with its classification.
@@ -78,12 +85,19 @@ type ReadingView struct {
 }
 
 func view(r *bptracker.Reading, g bptracker.Guideline) *ReadingView {
-	c := bptracker.Classify(g, r.Systolic, r.Diastolic)
-	v := &ReadingView{Reading: *r, Category: c, CategoryLabel: c.Label(), Severe: bptracker.IsSevere(r.Systolic, r.Diastolic)}
+	v := &ReadingView{Reading: *r}
+	v.classify(g)
+	return v
+}
+
+// classify sets the view's category under guideline g.
+func (v *ReadingView) classify(g bptracker.Guideline) {
+	r := &v.Reading
+	v.Category = bptracker.Classify(g, r.Systolic, r.Diastolic)
+	v.CategoryLabel, v.Severe = v.Category.Label(), bptracker.IsSevere(r.Systolic, r.Diastolic)
 	if v.Severe {
 		v.Advice = bptracker.SevereAdvice
 	}
-	return v
 }
 
 // ReadingInput is a new reading as a person or an import enters it.
@@ -235,13 +249,15 @@ func (s *Service) FindReadings(ctx context.Context, a *Actor, f bptracker.Readin
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]*ReadingView, 0, len(recs))
-	for _, rec := range recs {
-		r, err := s.openReading(ctx, rec)
-		if err != nil {
+	views := make([]ReadingView, len(recs)) // one allocation for the page
+	out := make([]*ReadingView, len(recs))
+	for i, rec := range recs {
+		v := &views[i]
+		if err := s.openInto(ctx, rec, &v.Reading); err != nil {
 			return nil, "", err
 		}
-		out = append(out, view(r, p.Guideline))
+		v.classify(p.Guideline)
+		out[i] = v
 	}
 	if err := s.readAudit(ctx, a, rel, "reading.list", f.PatientID, "", fmt.Sprintf("count=%d", len(out))); err != nil {
 		return nil, "", err
