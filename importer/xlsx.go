@@ -270,7 +270,7 @@ func (x *xlsxReader) readSharedStrings() error {
 	defer done()
 	var (
 		all  strings.Builder
-		item strings.Builder
+		item richText
 		inSI bool
 		inT  bool
 	)
@@ -287,22 +287,29 @@ func (x *xlsxReader) readSharedStrings() error {
 			switch tok.Name.Local {
 			case "si":
 				inSI = true
-				item.Reset()
+				item = richText{}
+			case "r":
+				item.inRun = inSI
 			case "t":
 				inT = inSI
+				if inT {
+					item.startT()
+				}
 			case "rPh":
 				if err := d.Skip(); err != nil {
 					return notWellFormed(name)
 				}
 			}
 		case xml.CharData:
-			if inT && item.Len() < xlsxTextCap {
-				item.Write(tok)
+			if inT {
+				item.write(tok)
 			}
 		case xml.EndElement:
 			switch tok.Name.Local {
 			case "t":
 				inT = false
+			case "r":
+				item.inRun = false
 			case "si":
 				if inSI {
 					all.WriteString(unescapeXLSX(item.String()))
@@ -316,12 +323,39 @@ func (x *xlsxReader) readSharedStrings() error {
 	return nil
 }
 
+// richText is the text of a shared or inline string: its own <t> (when an
+// item has two, the last counts) followed by the <t> of each run, which is
+// how excelize and Excel's object model read it.
+type richText struct {
+	own, runs strings.Builder
+	inRun     bool
+}
+
+// startT begins a <t>.
+func (r *richText) startT() {
+	if !r.inRun {
+		r.own.Reset()
+	}
+}
+
+func (r *richText) write(b []byte) {
+	w := &r.runs
+	if !r.inRun {
+		w = &r.own
+	}
+	if r.own.Len()+r.runs.Len() < xlsxTextCap {
+		w.Write(b)
+	}
+}
+
+func (r *richText) String() string { return r.own.String() + r.runs.String() }
+
 // xlsxCell is the cell being read.
 type xlsxCell struct {
 	typ    string // the t attribute
 	column int    // 1-based
 	v      strings.Builder
-	is     strings.Builder // inline string text
+	is     richText // inline string text
 	hasIS  bool
 	inV    bool
 	inIS   bool
@@ -396,8 +430,11 @@ func (x *xlsxReader) sheet(name string) ([]row, error) {
 				c.inV = true
 			case local == "is":
 				c.inIS, c.hasIS = true, true
+			case local == "r" && c.inIS:
+				c.is.inRun = true
 			case local == "t" && c.inIS:
 				c.inT = true
+				c.is.startT()
 			case local == "f", local == "rPh":
 				// A formula's text is not its value (<v> is), and a
 				// phonetic guide is not part of the text.
@@ -410,8 +447,8 @@ func (x *xlsxReader) sheet(name string) ([]row, error) {
 			case !inCell:
 			case c.inV && c.v.Len() < xlsxTextCap:
 				c.v.Write(tok)
-			case c.inT && c.is.Len() < xlsxTextCap:
-				c.is.Write(tok)
+			case c.inT:
+				c.is.write(tok)
 			}
 		case xml.EndElement:
 			switch tok.Name.Local {
@@ -419,6 +456,8 @@ func (x *xlsxReader) sheet(name string) ([]row, error) {
 				c.inV = false
 			case "t":
 				c.inT = false
+			case "r":
+				c.is.inRun = false
 			case "is":
 				c.inIS = false
 			case "c":
