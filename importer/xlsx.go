@@ -325,7 +325,7 @@ func (x *xlsxReader) readSharedStrings() error {
 
 // richText is the text of a shared or inline string: its own <t> (when an
 // item has two, the last counts) followed by the <t> of each run, which is
-// how excelize and Excel's object model read it.
+// how excelize reads it.
 type richText struct {
 	own, runs strings.Builder
 	inRun     bool
