@@ -45,7 +45,9 @@ func newAWSJSON(cfg aws.Config, service, prefix, endpoint string) *awsJSON {
 	if endpoint == "" {
 		endpoint = regionalEndpoint(service, cfg.Region)
 	}
-	hc := &http.Client{Timeout: 10 * time.Second}
+	// Three attempts of at most 5 s stay inside the function's 25-second
+	// timeout, so a KMS outage is an error, not a timed-out invocation.
+	hc := &http.Client{Timeout: 5 * time.Second}
 	if c, ok := cfg.HTTPClient.(*http.Client); ok && c != nil {
 		hc = c
 	}
