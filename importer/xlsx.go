@@ -428,6 +428,7 @@ func (x *xlsxReader) sheet(name string) ([]row, error) {
 			case !inCell:
 			case local == "v" && !c.inIS: // a <v> inside <is> is not the value
 				c.inV = true
+				c.v.Reset() // of two <v>, the last counts, as for excelize
 			case local == "is":
 				c.inIS, c.hasIS = true, true
 			case local == "r" && c.inIS:
