@@ -6,16 +6,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/bptracker/bptracker/internal/awsenv"
 )
 
 // config is the function's configuration, read from the environment only
 // (a Lambda function has no flags). Every variable is in
 // docs/configuration.md.
 type config struct {
-	Store          string // BPT_STORE: dynamodb (the only store on Lambda)
-	Table          string // BPT_DYNAMODB_TABLE
-	DynamoEndpoint string // BPT_DYNAMODB_ENDPOINT: DynamoDB Local in tests
-	Region         string // AWS_REGION, set by Lambda
+	Store          string     // BPT_STORE: dynamodb (the only store on Lambda)
+	Table          string     // BPT_DYNAMODB_TABLE
+	DynamoEndpoint string     // BPT_DYNAMODB_ENDPOINT: DynamoDB Local in tests
+	AWS            aws.Config // region and the role's credentials, from AWS_* (internal/awsenv)
 
 	Identity        string // BPT_IDENTITY: cognito or builtin
 	PoolID          string // BPT_COGNITO_USER_POOL_ID
@@ -49,7 +53,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Store:           or(getenv("BPT_STORE"), "dynamodb"),
 		Table:           getenv("BPT_DYNAMODB_TABLE"),
 		DynamoEndpoint:  getenv("BPT_DYNAMODB_ENDPOINT"),
-		Region:          or(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")),
 		Identity:        or(getenv("BPT_IDENTITY"), "cognito"),
 		PoolID:          getenv("BPT_COGNITO_USER_POOL_ID"),
 		ClientID:        getenv("BPT_COGNITO_CLIENT_ID"),
@@ -80,9 +83,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		bad("BPT_STORE=%q: want dynamodb", c.Store)
 	}
-	if c.Region == "" {
-		bad("AWS_REGION is not set (Lambda sets it; set it when running elsewhere)")
+	awsCfg, err := awsenv.Config(getenv)
+	if err != nil {
+		errs = append(errs, err)
 	}
+	c.AWS = awsCfg
 
 	cognitoVars := map[string]string{"BPT_COGNITO_USER_POOL_ID": c.PoolID, "BPT_COGNITO_CLIENT_ID": c.ClientID,
 		"BPT_COGNITO_CLIENT_SECRET": c.ClientSecret}
@@ -127,7 +132,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 		bad("BPT_ORIGIN_SECRET is shorter than 16 characters: use a long random value")
 	}
 
-	var err error
 	if c.AllowSignup, err = parseBool(getenv("BPT_ALLOW_SIGNUP")); err != nil {
 		bad("BPT_ALLOW_SIGNUP: %v", err)
 	}

@@ -14,6 +14,8 @@ func env(kv map[string]string) func(string) string {
 func base() map[string]string {
 	return map[string]string{
 		"AWS_REGION":                "eu-west-2",
+		"AWS_ACCESS_KEY_ID":         "AKID",
+		"AWS_SECRET_ACCESS_KEY":     "SECRET",
 		"BPT_STORE":                 "dynamodb",
 		"BPT_DYNAMODB_TABLE":        "bptracker",
 		"BPT_IDENTITY":              "cognito",
@@ -32,7 +34,7 @@ func TestLoadConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Table != "bptracker" || c.Keys != "ssm" || c.Identity != "cognito" || c.Region != "eu-west-2" {
+		if c.Table != "bptracker" || c.Keys != "ssm" || c.Identity != "cognito" || c.AWS.Region != "eu-west-2" {
 			t.Errorf("config: got %+v", c)
 		}
 		if got, want := c.IdleTimeout, 15*time.Minute; got != want {
@@ -67,6 +69,7 @@ func TestLoadConfig(t *testing.T) {
 		{"SQLite", func(e map[string]string) { e["BPT_STORE"] = "sqlite" }, []string{"BPT_STORE=sqlite is for the local server"}},
 		{"UnknownStore", func(e map[string]string) { e["BPT_STORE"] = "postgres" }, []string{`BPT_STORE="postgres"`}},
 		{"NoRegion", func(e map[string]string) { delete(e, "AWS_REGION") }, []string{"AWS_REGION"}},
+		{"NoCredentials", func(e map[string]string) { delete(e, "AWS_SECRET_ACCESS_KEY") }, []string{"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"}},
 		{"CognitoIncomplete", func(e map[string]string) {
 			delete(e, "BPT_COGNITO_CLIENT_ID")
 			delete(e, "BPT_COGNITO_CLIENT_SECRET")

@@ -27,7 +27,6 @@ import (
 	"github.com/bptracker/bptracker/cognito"
 	"github.com/bptracker/bptracker/dynamo"
 	bphttp "github.com/bptracker/bptracker/http"
-	"github.com/bptracker/bptracker/internal/awsenv"
 	"github.com/bptracker/bptracker/kek"
 	"github.com/bptracker/bptracker/keyring"
 	"github.com/bptracker/bptracker/lambda"
@@ -58,13 +57,8 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 		phases = append(phases, name+"_ms", time.Since(start).Milliseconds())
 	}
 
-	awsCfg, err := awsenv.Config(getenv)
-	if err != nil {
-		return nil, fmt.Errorf("configuration:\n%w", err)
-	}
-
 	phase("aws_config")
-	store, err := dynamo.Open(ctx, dynamo.Config{Table: cfg.Table, Endpoint: cfg.DynamoEndpoint, AWS: awsCfg})
+	store, err := dynamo.Open(ctx, dynamo.Config{Table: cfg.Table, Endpoint: cfg.DynamoEndpoint, AWS: cfg.AWS})
 	if err != nil {
 		return nil, err
 	}
@@ -72,9 +66,9 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 	var k tink.AEAD
 	switch cfg.Keys {
 	case "kms":
-		k = kek.NewKMS(awsCfg, cfg.KMSEndpoint, cfg.KMSKeyID)
+		k = kek.NewKMS(cfg.AWS, cfg.KMSEndpoint, cfg.KMSKeyID)
 	case "ssm":
-		if k, err = kek.NewSSM(ctx, awsCfg, cfg.SSMEndpoint, cfg.SSMParam); err != nil {
+		if k, err = kek.NewSSM(ctx, cfg.AWS, cfg.SSMEndpoint, cfg.SSMParam); err != nil {
 			return nil, err
 		}
 	case "file":
@@ -97,7 +91,7 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 	var idp bptracker.IdentityProvider // nil: built-in accounts
 	if cfg.Identity == "cognito" {
 		idp, err = cognito.New(cognito.Config{
-			Client: cip.NewFromConfig(awsCfg, func(o *cip.Options) {
+			Client: cip.NewFromConfig(cfg.AWS, func(o *cip.Options) {
 				if cfg.CognitoEndpoint != "" {
 					o.BaseEndpoint = aws.String(cfg.CognitoEndpoint)
 				}
@@ -127,7 +121,7 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 	// An export too large for Lambda's response goes through S3.
 	var overflow func(context.Context, http.Header, []byte) (string, error)
 	if cfg.TransferBucket != "" {
-		overflow = transfer.New(awsCfg, cfg.TransferBucket, cfg.S3Endpoint).Send
+		overflow = transfer.New(cfg.AWS, cfg.TransferBucket, cfg.S3Endpoint).Send
 	}
 	return lambda.NewHandler(api, lambda.Options{
 		OriginSecret: cfg.OriginSecret,
