@@ -16,6 +16,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/bptracker/bptracker/internal/awsenv"
 )
 
 // awsJSON calls one AWS service that speaks the JSON 1.1 protocol (POST /,
@@ -56,11 +58,7 @@ func newAWSJSON(cfg aws.Config, service, prefix, endpoint string) *awsJSON {
 
 // regionalEndpoint is the service's public endpoint in region.
 func regionalEndpoint(service, region string) string {
-	suffix := "amazonaws.com"
-	if strings.HasPrefix(region, "cn-") {
-		suffix = "amazonaws.com.cn"
-	}
-	return "https://" + service + "." + region + "." + suffix
+	return "https://" + service + "." + region + "." + awsenv.DNSSuffix(region)
 }
 
 // apiError is an error answer from the service.

@@ -26,6 +26,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/bptracker/bptracker/internal/awsenv"
 )
 
 // LinkLifetime is how long a download link works.
@@ -52,11 +54,7 @@ func (b *Bucket) objectURL(key string) string {
 	if b.endpoint != "" {
 		return b.endpoint + "/" + b.name + "/" + key
 	}
-	suffix := "amazonaws.com"
-	if strings.HasPrefix(b.cfg.Region, "cn-") {
-		suffix = "amazonaws.com.cn"
-	}
-	return "https://" + b.name + ".s3." + b.cfg.Region + "." + suffix + "/" + key
+	return "https://" + b.name + ".s3." + b.cfg.Region + "." + awsenv.DNSSuffix(b.cfg.Region) + "/" + key
 }
 
 // Send stores body with the headers a download needs (type, disposition,

@@ -57,7 +57,6 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 		phases = append(phases, name+"_ms", time.Since(start).Milliseconds())
 	}
 
-	phase("aws_config")
 	store, err := dynamo.Open(ctx, dynamo.Config{Table: cfg.Table, Endpoint: cfg.DynamoEndpoint, AWS: cfg.AWS})
 	if err != nil {
 		return nil, err

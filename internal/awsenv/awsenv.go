@@ -7,11 +7,13 @@
 // links the whole credential chain (shared files, SSO, STS, the IMDS
 // client, sign-in), about 2 MB of bootstrap that a function never uses. The
 // command-line tool, which runs on workstations with profiles and SSO,
-// keeps LoadDefaultConfig.
+// keeps LoadDefaultConfig. DNSSuffix says where a region's endpoints are,
+// for the few calls made without an SDK client (kek, transfer).
 package awsenv
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -39,4 +41,12 @@ func Config(getenv func(string) string) (aws.Config, error) {
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN")),
 	}, nil
+}
+
+// DNSSuffix is the domain of region's public endpoints (service.region.suffix).
+func DNSSuffix(region string) string {
+	if strings.HasPrefix(region, "cn-") {
+		return "amazonaws.com.cn"
+	}
+	return "amazonaws.com"
 }
