@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/bptracker/bptracker"
 	"github.com/bptracker/bptracker/dynamo"
@@ -90,6 +91,8 @@ type storeConfig struct {
 	Keys           string // file, kms or ssm
 	KMSKeyID       string
 	SSMParameter   string
+
+	aws *aws.Config // loaded once, by awsConfig
 }
 
 func (c *storeConfig) register(f *flags) {
@@ -162,14 +165,23 @@ func storeOnly(ctx context.Context, name string, args []string, getenv func(stri
 	return sc.openStore(ctx)
 }
 
-// dynamoConfig says where the table is, with credentials from the standard
-// AWS chain (environment, shared files, SSO, instance roles).
-func (c *storeConfig) dynamoConfig(ctx context.Context) (dynamo.Config, error) {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
-	if err != nil {
-		return dynamo.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+// awsConfig loads, once, the standard AWS configuration: credentials from
+// the environment, shared files, SSO or an instance role.
+func (c *storeConfig) awsConfig(ctx context.Context) (aws.Config, error) {
+	if c.aws == nil {
+		cfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+		}
+		c.aws = &cfg
 	}
-	return dynamo.Config{Table: c.DynamoTable, Endpoint: c.DynamoEndpoint, AWS: awsCfg}, nil
+	return *c.aws, nil
+}
+
+// dynamoConfig says where the table is and how to reach it.
+func (c *storeConfig) dynamoConfig(ctx context.Context) (dynamo.Config, error) {
+	awsCfg, err := c.awsConfig(ctx)
+	return dynamo.Config{Table: c.DynamoTable, Endpoint: c.DynamoEndpoint, AWS: awsCfg}, err
 }
 
 // openKEK loads the key-encryption key; create lets a new installation make
@@ -177,7 +189,7 @@ func (c *storeConfig) dynamoConfig(ctx context.Context) (dynamo.Config, error) {
 func (c *storeConfig) openKEK(ctx context.Context, create bool) (tink.AEAD, error) {
 	switch c.Keys {
 	case "kms", "ssm":
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		awsCfg, err := c.awsConfig(ctx)
 		if err != nil {
 			return nil, err
 		}
