@@ -48,7 +48,7 @@ export async function sha256Hex(body: string | ArrayBuffer | Uint8Array): Promis
  * a 10 MB CSV or FHIR file compresses to a fraction of that. Null when the
  * body goes as is (or the browser has no CompressionStream).
  */
-export async function gzipUpload(data: ArrayBuffer): Promise<ArrayBuffer | null> {
+async function gzipUpload(data: ArrayBuffer): Promise<ArrayBuffer | null> {
   const head = new Uint8Array(data, 0, Math.min(4, data.byteLength));
   const zip = head[0] === 0x50 && head[1] === 0x4b; // "PK"
   const gz = head[0] === 0x1f && head[1] === 0x8b;
