@@ -7,12 +7,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/tink-crypto/tink-go/v2/tink"
+
+	"github.com/bptracker/bptracker/internal/awsjson"
 )
 
 // kmsAEAD encrypts with a KMS key. KMS takes at most 4096 bytes of
 // plaintext: enough for a Tink keyset, not for data.
 type kmsAEAD struct {
-	api   *awsJSON
+	api   *awsjson.Client
 	keyID string
 }
 
@@ -22,7 +24,7 @@ type kmsAEAD struct {
 // owner's key was unwrapped without showing anything else. endpoint ""
 // is the regional KMS endpoint of cfg.Region.
 func NewKMS(cfg aws.Config, endpoint, keyID string) tink.AEAD {
-	return &kmsAEAD{api: newAWSJSON(cfg, "kms", "TrentService", endpoint), keyID: keyID}
+	return &kmsAEAD{api: awsjson.New(cfg, "kms", "TrentService", endpoint), keyID: keyID}
 }
 
 // The KMS API's Encrypt and Decrypt, as far as used here. []byte fields
@@ -48,9 +50,9 @@ func encryptionContext(ad []byte) map[string]string {
 
 func (k *kmsAEAD) Encrypt(plaintext, associatedData []byte) ([]byte, error) {
 	// tink.AEAD has no context; a KMS call is bounded by the HTTP timeout
-	// and the retries of awsJSON.
+	// and the retries of awsjson.
 	var out kmsResponse
-	err := k.api.call(context.Background(), "Encrypt", kmsRequest{
+	err := k.api.Call(context.Background(), "Encrypt", kmsRequest{
 		KeyId:             k.keyID,
 		Plaintext:         plaintext,
 		EncryptionContext: encryptionContext(associatedData),
@@ -65,7 +67,7 @@ func (k *kmsAEAD) Decrypt(ciphertext, associatedData []byte) ([]byte, error) {
 	// KeyId pins the key: a ciphertext made by another key in the account
 	// is refused rather than quietly unwrapped.
 	var out kmsResponse
-	err := k.api.call(context.Background(), "Decrypt", kmsRequest{
+	err := k.api.Call(context.Background(), "Decrypt", kmsRequest{
 		KeyId:             k.keyID,
 		CiphertextBlob:    ciphertext,
 		EncryptionContext: encryptionContext(associatedData),

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/tink-crypto/tink-go/v2/aead/subtle"
 	"github.com/tink-crypto/tink-go/v2/tink"
+
+	"github.com/bptracker/bptracker/internal/awsjson"
 )
 
 // KeySize is the size of the AES-256 key-encryption key.
@@ -26,11 +28,11 @@ func NewSSM(ctx context.Context, cfg aws.Config, endpoint, name string) (tink.AE
 			Value *string
 		}
 	}
-	err := newAWSJSON(cfg, "ssm", "AmazonSSM", endpoint).call(ctx, "GetParameter", struct {
+	err := awsjson.New(cfg, "ssm", "AmazonSSM", endpoint).Call(ctx, "GetParameter", struct {
 		Name           string
 		WithDecryption bool
 	}{name, true}, &out)
-	var ae *apiError
+	var ae *awsjson.Error
 	if errors.As(err, &ae) && ae.Code == "ParameterNotFound" {
 		return nil, fmt.Errorf("kek: SSM parameter %s does not exist; create a SecureString holding a base64 32-byte key", name)
 	} else if err != nil {

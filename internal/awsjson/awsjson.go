@@ -1,4 +1,14 @@
-package kek
+// Package awsjson calls AWS services that speak the JSON 1.1 protocol
+// (POST /, X-Amz-Target: Prefix.Operation, JSON bodies, blobs as base64),
+// signed with the SDK's SigV4 signer and retried like the SDK's standard
+// retryer.
+//
+// It exists for the Lambda binary's size: each SDK service client registers
+// a schema for every operation of its service when the program starts, so
+// KMS, SSM and Cognito cost the function far more than the handful of
+// calls it makes to them. DynamoDB, used for dozens of calls, keeps its
+// SDK client.
+package awsjson
 
 import (
 	"bytes"
@@ -20,16 +30,8 @@ import (
 	"github.com/bptracker/bptracker/internal/awsenv"
 )
 
-// awsJSON calls one AWS service that speaks the JSON 1.1 protocol (POST /,
-// X-Amz-Target: Prefix.Operation, JSON bodies, blobs as base64), signed
-// with the SDK's SigV4 signer.
-//
-// KMS and SSM are reached this way rather than through their SDK clients
-// because each SDK client registers a schema for every operation of its
-// service when the program starts: 1.7 MB of the Lambda function for the
-// three calls made here (Encrypt, Decrypt, GetParameter). DynamoDB and
-// Cognito, used for dozens of calls, keep their SDK clients.
-type awsJSON struct {
+// Client calls one service.
+type Client struct {
 	cfg      aws.Config
 	service  string // signing name and endpoint prefix, e.g. "kms"
 	prefix   string // X-Amz-Target prefix, e.g. "TrentService"
@@ -38,44 +40,49 @@ type awsJSON struct {
 	signer   *v4.Signer
 }
 
-// maxAttempts and the backoff follow the SDK's standard retryer: three
+// MaxAttempts and the backoff follow the SDK's standard retryer: three
 // attempts, jittered exponential backoff, for throttling, server errors
 // and failed connections.
-const maxAttempts = 3
+const MaxAttempts = 3
 
-func newAWSJSON(cfg aws.Config, service, prefix, endpoint string) *awsJSON {
+// New returns a client for service (the signing name, e.g. "kms") whose
+// operations are targetPrefix.Operation (e.g. "TrentService"). endpoint ""
+// is the service's regional endpoint in cfg.Region. cfg.HTTPClient is used
+// when it is an *http.Client.
+func New(cfg aws.Config, service, targetPrefix, endpoint string) *Client {
 	if endpoint == "" {
-		endpoint = regionalEndpoint(service, cfg.Region)
+		endpoint = RegionalEndpoint(service, cfg.Region)
 	}
-	// Three attempts of at most 5 s stay inside the function's 25-second
-	// timeout, so a KMS outage is an error, not a timed-out invocation.
+	// Three attempts of at most 5 s stay inside the Lambda function's
+	// 25-second timeout, so an outage is an error, not a timed-out
+	// invocation.
 	hc := &http.Client{Timeout: 5 * time.Second}
 	if c, ok := cfg.HTTPClient.(*http.Client); ok && c != nil {
 		hc = c
 	}
-	return &awsJSON{cfg: cfg, service: service, prefix: prefix, endpoint: strings.TrimSuffix(endpoint, "/"), client: hc, signer: v4.NewSigner()}
+	return &Client{cfg: cfg, service: service, prefix: targetPrefix, endpoint: strings.TrimSuffix(endpoint, "/"), client: hc, signer: v4.NewSigner()}
 }
 
-// regionalEndpoint is the service's public endpoint in region.
-func regionalEndpoint(service, region string) string {
+// RegionalEndpoint is the service's public endpoint in region.
+func RegionalEndpoint(service, region string) string {
 	return "https://" + service + "." + region + "." + awsenv.DNSSuffix(region)
 }
 
-// apiError is an error answer from the service.
-type apiError struct {
+// Error is an error answer from the service.
+type Error struct {
 	Status  int
 	Code    string // e.g. "ParameterNotFound"
 	Message string
 }
 
-func (e *apiError) Error() string {
+func (e *Error) Error() string {
 	if e.Message == "" {
 		return fmt.Sprintf("%s (HTTP %d)", e.Code, e.Status)
 	}
 	return fmt.Sprintf("%s: %s (HTTP %d)", e.Code, e.Message, e.Status)
 }
 
-func (e *apiError) retryable() bool {
+func (e *Error) retryable() bool {
 	switch e.Code {
 	case "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
 		"ThrottledException", "LimitExceededException", "InternalFailure", "ServiceUnavailable":
@@ -84,8 +91,8 @@ func (e *apiError) retryable() bool {
 	return e.Status >= 500 || e.Status == http.StatusTooManyRequests
 }
 
-// call runs op with the JSON of in and decodes the answer into out.
-func (a *awsJSON) call(ctx context.Context, op string, in, out any) error {
+// Call runs op with the JSON of in and decodes the answer into out.
+func (c *Client) Call(ctx context.Context, op string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return err
@@ -93,10 +100,10 @@ func (a *awsJSON) call(ctx context.Context, op string, in, out any) error {
 	sum := sha256.Sum256(body)
 	hash := hex.EncodeToString(sum[:])
 	for attempt := 1; ; attempt++ {
-		err := a.attempt(ctx, op, body, hash, out)
-		var ae *apiError
+		err := c.attempt(ctx, op, body, hash, out)
+		var ae *Error
 		retry := err != nil && ctx.Err() == nil && (!errors.As(err, &ae) || ae.retryable())
-		if !retry || attempt == maxAttempts {
+		if !retry || attempt == MaxAttempts {
 			return err
 		}
 		// 50–100 ms, then 100–200 ms.
@@ -110,24 +117,24 @@ func (a *awsJSON) call(ctx context.Context, op string, in, out any) error {
 	}
 }
 
-func (a *awsJSON) attempt(ctx context.Context, op string, body []byte, hash string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.endpoint+"/", bytes.NewReader(body))
+func (c *Client) attempt(ctx context.Context, op string, body []byte, hash string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint+"/", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", a.prefix+"."+op)
-	if a.cfg.Credentials == nil {
+	req.Header.Set("X-Amz-Target", c.prefix+"."+op)
+	if c.cfg.Credentials == nil {
 		return errors.New("no AWS credentials configured")
 	}
-	creds, err := a.cfg.Credentials.Retrieve(ctx)
+	creds, err := c.cfg.Credentials.Retrieve(ctx)
 	if err != nil {
 		return fmt.Errorf("AWS credentials: %w", err)
 	}
-	if err := a.signer.SignHTTP(ctx, creds, req, hash, a.service, a.cfg.Region, time.Now()); err != nil {
+	if err := c.signer.SignHTTP(ctx, creds, req, hash, c.service, c.cfg.Region, time.Now()); err != nil {
 		return err
 	}
-	resp, err := a.client.Do(req)
+	resp, err := c.client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -137,17 +144,17 @@ func (a *awsJSON) attempt(ctx context.Context, op string, body []byte, hash stri
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return parseAPIError(resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), b)
+		return parseError(resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), b)
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("%s %s: unreadable answer: %w", a.prefix, op, err)
+		return fmt.Errorf("%s %s: unreadable answer: %w", c.prefix, op, err)
 	}
 	return nil
 }
 
-// parseAPIError reads a JSON 1.1 error: {"__type": "ns#Code", "message"}
+// parseError reads a JSON 1.1 error: {"__type": "ns#Code", "message"}
 // (some services write "Message"), the code also in X-Amzn-ErrorType.
-func parseAPIError(status int, header string, body []byte) *apiError {
+func parseError(status int, header string, body []byte) *Error {
 	var e struct {
 		Type     string `json:"__type"`
 		Message  string `json:"message"`
@@ -171,5 +178,5 @@ func parseAPIError(status int, header string, body []byte) *apiError {
 	if msg == "" {
 		msg = e.MessageU
 	}
-	return &apiError{Status: status, Code: code, Message: msg}
+	return &Error{Status: status, Code: code, Message: msg}
 }

@@ -1,0 +1,167 @@
+package awsjson_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/bptracker/bptracker/internal/awsjson"
+)
+
+func testConfig() aws.Config {
+	return aws.Config{Region: "eu-west-2", Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", "TOKEN")}
+}
+
+// reply is one canned answer.
+type reply struct {
+	status int
+	header string // X-Amzn-ErrorType
+	body   string
+}
+
+// server serves the replies in turn (the last one again when they run
+// out), recording the requests and their bodies.
+type server struct {
+	*httptest.Server
+	mu     sync.Mutex
+	seen   []*http.Request
+	bodies []string
+}
+
+func serve(t *testing.T, replies ...reply) *server {
+	t.Helper()
+	s := &server{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		s.seen = append(s.seen, r)
+		s.bodies = append(s.bodies, string(b))
+		rep := replies[min(len(s.seen), len(replies))-1]
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if rep.header != "" {
+			w.Header().Set("X-Amzn-ErrorType", rep.header)
+		}
+		w.WriteHeader(rep.status)
+		io.WriteString(w, rep.body)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *server) attempts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.seen)
+}
+
+// The KMS API's Decrypt, as far as the tests need it.
+type kmsRequest struct {
+	KeyId          string
+	CiphertextBlob []byte `json:",omitempty"`
+}
+
+type kmsResponse struct {
+	CiphertextBlob []byte
+	Plaintext      []byte
+}
+
+func TestCallRequest(t *testing.T) {
+	srv := serve(t, reply{200, "", `{"Plaintext":"aGk="}`})
+	var out kmsResponse
+	err := awsjson.New(testConfig(), "kms", "TrentService", srv.URL).Call(context.Background(), "Decrypt",
+		kmsRequest{KeyId: "k", CiphertextBlob: []byte("ct")}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out.Plaintext) != "hi" {
+		t.Errorf("plaintext %q, want the base64 blob decoded", out.Plaintext)
+	}
+	r := srv.seen[0]
+	for header, want := range map[string]string{
+		"X-Amz-Target":         "TrentService.Decrypt",
+		"Content-Type":         "application/x-amz-json-1.1",
+		"X-Amz-Security-Token": "TOKEN",
+	} {
+		if got := r.Header.Get(header); got != want {
+			t.Errorf("%s: %q, want %q", header, got, want)
+		}
+	}
+	if auth := r.Header.Get("Authorization"); !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKID/") || !strings.Contains(auth, "/eu-west-2/kms/aws4_request") {
+		t.Errorf("Authorization %q: want a SigV4 signature for kms in eu-west-2", auth)
+	}
+	if srv.bodies[0] != `{"KeyId":"k","CiphertextBlob":"Y3Q="}` {
+		t.Errorf("body %s", srv.bodies[0])
+	}
+}
+
+func TestCallRetries(t *testing.T) {
+	t.Run("Throttled", func(t *testing.T) {
+		srv := serve(t,
+			reply{400, "", `{"__type":"com.amazonaws.kms#ThrottlingException","message":"Rate exceeded"}`},
+			reply{503, "", `not json`},
+			reply{200, "", `{"CiphertextBlob":"Y3Q="}`})
+		var out kmsResponse
+		if err := awsjson.New(testConfig(), "kms", "TrentService", srv.URL).Call(context.Background(), "Encrypt", kmsRequest{KeyId: "k"}, &out); err != nil {
+			t.Fatalf("after two retryable failures: %v", err)
+		}
+		if srv.attempts() != 3 || string(out.CiphertextBlob) != "ct" {
+			t.Errorf("%d attempts, blob %q: want 3 and the third answer", srv.attempts(), out.CiphertextBlob)
+		}
+	})
+	t.Run("GivesUp", func(t *testing.T) {
+		srv := serve(t, reply{503, "", `{"__type":"InternalFailure"}`})
+		err := awsjson.New(testConfig(), "kms", "TrentService", srv.URL).Call(context.Background(), "Encrypt", kmsRequest{KeyId: "k"}, &kmsResponse{})
+		var ae *awsjson.Error
+		if !errors.As(err, &ae) || ae.Code != "InternalFailure" || srv.attempts() != awsjson.MaxAttempts {
+			t.Errorf("err %v after %d attempts: want InternalFailure after %d", err, srv.attempts(), awsjson.MaxAttempts)
+		}
+	})
+	t.Run("ClientErrorNotRetried", func(t *testing.T) {
+		srv := serve(t, reply{400, "", `{"__type":"ParameterNotFound","message":""}`})
+		err := awsjson.New(testConfig(), "ssm", "AmazonSSM", srv.URL).Call(context.Background(), "GetParameter", struct{}{}, &struct{}{})
+		var ae *awsjson.Error
+		if !errors.As(err, &ae) || ae.Code != "ParameterNotFound" || srv.attempts() != 1 {
+			t.Errorf("err %v after %d attempts: want ParameterNotFound at once", err, srv.attempts())
+		}
+	})
+}
+
+func TestCallErrParse(t *testing.T) {
+	tests := []struct {
+		header, body string
+		code, msg    string
+	}{
+		{"", `{"__type":"com.amazonaws.kms#NotFoundException","message":"Key not found"}`, "NotFoundException", "Key not found"},
+		{"", `{"__type":"AccessDeniedException","Message":"no"}`, "AccessDeniedException", "no"},
+		{"ValidationException:http://internal.amazon.com/", `{}`, "ValidationException", ""},
+		{"", `<html>bad gateway</html>`, "Bad Request", ""},
+	}
+	for _, tt := range tests {
+		srv := serve(t, reply{400, tt.header, tt.body})
+		err := awsjson.New(testConfig(), "kms", "TrentService", srv.URL).Call(context.Background(), "Decrypt", struct{}{}, &struct{}{})
+		var e *awsjson.Error
+		if !errors.As(err, &e) || e.Status != 400 || e.Code != tt.code || e.Message != tt.msg {
+			t.Errorf("%q %q: got %v, want %q %q", tt.header, tt.body, err, tt.code, tt.msg)
+		}
+	}
+}
+
+func TestRegionalEndpoint(t *testing.T) {
+	for region, want := range map[string]string{
+		"eu-west-2":  "https://kms.eu-west-2.amazonaws.com",
+		"cn-north-1": "https://kms.cn-north-1.amazonaws.com.cn",
+	} {
+		if got := awsjson.RegionalEndpoint("kms", region); got != want {
+			t.Errorf("%s: %s, want %s", region, got, want)
+		}
+	}
+}
