@@ -8,6 +8,10 @@
 // The app client is confidential: every call that names a user carries the
 // SECRET_HASH. Tokens are verified against the pool's JWKS (issuer, client,
 // token_use, expiry) before they are trusted.
+//
+// Cognito is called through internal/awsjson rather than the SDK's client,
+// which registers a schema for each of Cognito's 126 operations at
+// start-up: 0.72 MB of the Lambda binary for the 13 used here.
 package cognito
 
 import (
@@ -26,21 +30,25 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/bptracker/bptracker"
+	"github.com/bptracker/bptracker/internal/awsjson"
 )
 
 // Config configures a Provider.
 type Config struct {
-	Client       *cip.Client
+	// AWS gives the region and the credentials that sign the Admin
+	// operations. The calls made for a user (sign-in, TOTP set-up, token
+	// revocation) are sent unsigned, as the SDK sends them.
+	AWS aws.Config
+	// Endpoint is Cognito's URL; "" means the regional endpoint,
+	// https://cognito-idp.REGION.amazonaws.com.
+	Endpoint     string
 	UserPoolID   string
 	ClientID     string
 	ClientSecret string
 	// Issuer is the pool's token issuer; "" means
-	// https://cognito-idp.REGION.amazonaws.com/POOL with the client's region.
+	// https://cognito-idp.REGION.amazonaws.com/POOL with the region of AWS.
 	Issuer string
 	// JWKSURL is where the pool's signing keys are; "" means
 	// Issuer + "/.well-known/jwks.json".
@@ -69,6 +77,7 @@ type Config struct {
 // Provider is a bptracker.IdentityProvider backed by a Cognito user pool.
 type Provider struct {
 	cfg  Config
+	api  *awsjson.Client
 	jwks *jwks
 }
 
@@ -77,8 +86,10 @@ var _ bptracker.IdentityProvider = (*Provider)(nil)
 // New returns a Provider. It does not call Cognito.
 func New(cfg Config) (*Provider, error) {
 	switch {
-	case cfg.Client == nil:
-		return nil, errors.New("cognito: Config.Client is required")
+	case cfg.AWS.Region == "":
+		return nil, errors.New("cognito: Config.AWS has no region")
+	case cfg.AWS.Credentials == nil:
+		return nil, errors.New("cognito: Config.AWS has no credentials (the Admin operations are signed)")
 	case cfg.UserPoolID == "":
 		return nil, errors.New("cognito: the user pool id is required")
 	case cfg.ClientID == "":
@@ -89,11 +100,7 @@ func New(cfg Config) (*Provider, error) {
 		return nil, errors.New("cognito: Config.UserIDByEmail is required")
 	}
 	if cfg.Issuer == "" {
-		region := cfg.Client.Options().Region
-		if region == "" {
-			return nil, errors.New("cognito: set the client's region or Config.Issuer")
-		}
-		cfg.Issuer = "https://cognito-idp." + region + ".amazonaws.com/" + cfg.UserPoolID
+		cfg.Issuer = "https://cognito-idp." + cfg.AWS.Region + ".amazonaws.com/" + cfg.UserPoolID
 	}
 	cfg.Issuer = strings.TrimSuffix(cfg.Issuer, "/")
 	if cfg.JWKSURL == "" {
@@ -114,8 +121,130 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.FriendlyDeviceName == "" {
 		cfg.FriendlyDeviceName = "BP Tracker"
 	}
-	return &Provider{cfg: cfg, jwks: newJWKS(cfg.JWKSURL, cfg.HTTPClient, cfg.JWKSCacheTTL, cfg.Now)}, nil
+	api := awsjson.New(cfg.AWS, "cognito-idp", "AWSCognitoIdentityProviderService", cfg.Endpoint)
+	api.Unsigned, api.Once, api.Final = unsigned, once, final
+	return &Provider{cfg: cfg, api: api, jwks: newJWKS(cfg.JWKSURL, cfg.HTTPClient, cfg.JWKSCacheTTL, cfg.Now)}, nil
 }
+
+// unsigned lists the operations the SDK (cognitoidentityprovider v1.61.0,
+// auth.go) sends without a signature: Cognito authorises them by the
+// access token, session or client secret in the request. Every other
+// operation is signed with SigV4 for "cognito-idp".
+var unsigned = map[string]bool{
+	"AssociateSoftwareToken": true, "ChangePassword": true, "CompleteWebAuthnRegistration": true,
+	"ConfirmDevice": true, "ConfirmForgotPassword": true, "ConfirmSignUp": true, "DeleteUser": true,
+	"DeleteUserAttributes": true, "DeleteWebAuthnCredential": true, "ForgetDevice": true,
+	"ForgotPassword": true, "GetDevice": true, "GetTokensFromRefreshToken": true, "GetUser": true,
+	"GetUserAttributeVerificationCode": true, "GetUserAuthFactors": true, "GlobalSignOut": true,
+	"InitiateAuth": true, "ListDevices": true, "ListWebAuthnCredentials": true,
+	"ResendConfirmationCode": true, "RespondToAuthChallenge": true, "RevokeToken": true,
+	"SetUserMFAPreference": true, "SetUserSettings": true, "SignUp": true,
+	"StartWebAuthnRegistration": true, "UpdateAuthEventFeedback": true, "UpdateDeviceStatus": true,
+	"UpdateUserAttributes": true, "VerifySoftwareToken": true, "VerifyUserAttribute": true,
+}
+
+// once lists the operations that spend a TOTP code: Cognito accepts a code
+// once, and a challenge session once. After an attempt that may have
+// reached Cognito (a timeout, a lost connection, a 5xx) the code may be
+// spent already, and sending it again would be answered as a wrong code or
+// an expired session: a failed attempt the user did not make, counted
+// towards the lockout. So these are retried only when Cognito cannot have
+// seen the attempt (no connection, or throttled); otherwise the error
+// stands and the user signs in again. The SDK retried them like any call.
+var once = map[string]bool{"RespondToAuthChallenge": true, "VerifySoftwareToken": true}
+
+// final lists error codes the SDK's retryer treats as throttling but
+// Cognito uses for too many attempts (password resets, code checks): a
+// retry would only add to them. TooManyRequestsException is Cognito's
+// throttling and is retried.
+var final = map[string]bool{"LimitExceededException": true}
+
+// The Cognito API's requests and answers, as far as used here. Field names
+// are the API's; fields the SDK leaves out when empty are left out too.
+type (
+	initiateAuthRequest struct {
+		AuthFlow       string
+		AuthParameters map[string]string
+		ClientId       string
+	}
+	respondToAuthChallengeRequest struct {
+		ChallengeName      string
+		ChallengeResponses map[string]string
+		ClientId           string
+		Session            string `json:",omitempty"`
+	}
+	// authResponse answers InitiateAuth and RespondToAuthChallenge.
+	authResponse struct {
+		ChallengeName        string
+		ChallengeParameters  map[string]string
+		Session              string
+		AuthenticationResult *authResult
+	}
+	authResult struct {
+		AccessToken  string
+		RefreshToken string
+	}
+	// softwareTokenRequest asks AssociateSoftwareToken and
+	// VerifySoftwareToken, with an access token or a challenge session.
+	softwareTokenRequest struct {
+		AccessToken        string `json:",omitempty"`
+		Session            string `json:",omitempty"`
+		UserCode           string `json:",omitempty"`
+		FriendlyDeviceName string `json:",omitempty"`
+	}
+	softwareTokenResponse struct {
+		SecretCode string // AssociateSoftwareToken
+		Status     string // VerifySoftwareToken: SUCCESS or ERROR
+		Session    string
+	}
+	// mfaPreferenceRequest asks SetUserMFAPreference (AccessToken) and
+	// AdminSetUserMFAPreference (UserPoolId, Username).
+	mfaPreferenceRequest struct {
+		AccessToken              string `json:",omitempty"`
+		UserPoolId               string `json:",omitempty"`
+		Username                 string `json:",omitempty"`
+		SoftwareTokenMfaSettings *mfaSettings
+	}
+	mfaSettings struct {
+		Enabled      bool `json:",omitempty"`
+		PreferredMfa bool `json:",omitempty"`
+	}
+	// userRequest names a user for the Admin operations.
+	userRequest struct {
+		UserPoolId string
+		Username   string
+	}
+	adminCreateUserRequest struct {
+		userRequest
+		MessageAction  string
+		UserAttributes []attribute
+	}
+	adminCreateUserResponse struct {
+		User *struct{ Attributes []attribute }
+	}
+	adminSetUserPasswordRequest struct {
+		userRequest
+		Password  string
+		Permanent bool `json:",omitempty"`
+	}
+	attribute struct {
+		Name  string
+		Value string
+	}
+	revokeTokenRequest struct {
+		ClientId     string
+		ClientSecret string
+		Token        string
+	}
+)
+
+// Challenge names.
+const (
+	challengeTOTP        = "SOFTWARE_TOKEN_MFA"
+	challengeSelectMFA   = "SELECT_MFA_TYPE"
+	challengeMFASetup    = "MFA_SETUP"
+	challengeNewPassword = "NEW_PASSWORD_REQUIRED"
+)
 
 // secretHash is Base64(HMAC-SHA256(client secret, username + client id)).
 func (p *Provider) secretHash(username string) string {
@@ -171,96 +300,98 @@ func (p *Provider) BeginSignIn(ctx context.Context, email, password string) (*bp
 	}
 	// An unknown email still asks Cognito (for a username that cannot
 	// exist), so both answers take the same time.
-	out, err := p.cfg.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{
-		AuthFlow: types.AuthFlowTypeUserPasswordAuth,
-		ClientId: aws.String(p.cfg.ClientID),
+	var out authResponse
+	err = p.api.Call(ctx, "InitiateAuth", initiateAuthRequest{
+		AuthFlow: "USER_PASSWORD_AUTH",
+		ClientId: p.cfg.ClientID,
 		AuthParameters: map[string]string{
 			"USERNAME":    username,
 			"PASSWORD":    password,
 			"SECRET_HASH": p.secretHash(username),
 		},
-	})
+	}, &out)
 	if !known {
 		return nil, &bptracker.Error{Code: bptracker.EUNAUTHORIZED, Message: msgBadCredentials}
 	}
 	if err != nil {
 		return nil, p.mapError("InitiateAuth", err, msgBadCredentials)
 	}
-	return p.nextStep(ctx, userID, username, out.ChallengeName, out.ChallengeParameters, out.Session, out.AuthenticationResult)
+	return p.nextStep(ctx, userID, username, &out)
 }
 
 // nextStep turns a Cognito answer after the password into a SignInStep.
-func (p *Provider) nextStep(ctx context.Context, userID, username string, challenge types.ChallengeNameType,
-	params map[string]string, session *string, result *types.AuthenticationResultType) (*bptracker.SignInStep, error) {
-	switch challenge {
-	case types.ChallengeNameTypeSoftwareTokenMfa:
+func (p *Provider) nextStep(ctx context.Context, userID, username string, in *authResponse) (*bptracker.SignInStep, error) {
+	switch in.ChallengeName {
+	case challengeTOTP:
 		return &bptracker.SignInStep{UserID: userID, Next: "mfa",
-			State: encodeState(state{Kind: kindMFA, Username: username, Session: aws.ToString(session)})}, nil
+			State: encodeState(state{Kind: kindMFA, Username: username, Session: in.Session})}, nil
 
-	case types.ChallengeNameTypeSelectMfaType:
+	case challengeSelectMFA:
 		// The user has more than one factor: TOTP is the one we use.
 		var mfas []string
-		json.Unmarshal([]byte(params["MFAS_CAN_CHOOSE"]), &mfas)
-		if !slices.Contains(mfas, string(types.ChallengeNameTypeSoftwareTokenMfa)) {
+		json.Unmarshal([]byte(in.ChallengeParameters["MFAS_CAN_CHOOSE"]), &mfas)
+		if !slices.Contains(mfas, challengeTOTP) {
 			return nil, fmt.Errorf("cognito: user %s has no TOTP factor to choose", username)
 		}
-		out, err := p.cfg.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
-			ClientId:      aws.String(p.cfg.ClientID),
-			ChallengeName: types.ChallengeNameTypeSelectMfaType,
-			Session:       session,
+		var out authResponse
+		err := p.api.Call(ctx, "RespondToAuthChallenge", respondToAuthChallengeRequest{
+			ClientId:      p.cfg.ClientID,
+			ChallengeName: challengeSelectMFA,
+			Session:       in.Session,
 			ChallengeResponses: map[string]string{
-				"USERNAME": username, "ANSWER": string(types.ChallengeNameTypeSoftwareTokenMfa),
+				"USERNAME": username, "ANSWER": challengeTOTP,
 				"SECRET_HASH": p.secretHash(username),
 			},
-		})
+		}, &out)
 		if err != nil {
 			return nil, p.mapError("RespondToAuthChallenge", err, msgBadCredentials)
 		}
-		if out.ChallengeName == types.ChallengeNameTypeSelectMfaType {
+		if out.ChallengeName == challengeSelectMFA {
 			return nil, fmt.Errorf("cognito: SELECT_MFA_TYPE answered with itself")
 		}
-		return p.nextStep(ctx, userID, username, out.ChallengeName, out.ChallengeParameters, out.Session, out.AuthenticationResult)
+		return p.nextStep(ctx, userID, username, &out)
 
-	case types.ChallengeNameTypeMfaSetup:
+	case challengeMFASetup:
 		// The pool requires MFA and the user has none: enrol TOTP within
 		// the challenge session (what real Cognito does; cognito-local
 		// refuses this flow).
-		if can := params["MFAS_CAN_SETUP"]; can != "" && !strings.Contains(can, string(types.ChallengeNameTypeSoftwareTokenMfa)) {
+		if can := in.ChallengeParameters["MFAS_CAN_SETUP"]; can != "" && !strings.Contains(can, challengeTOTP) {
 			return nil, fmt.Errorf("cognito: the user pool does not offer TOTP setup (MFAS_CAN_SETUP %s)", can)
 		}
-		out, err := p.cfg.Client.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{Session: session})
-		if err != nil {
+		var out softwareTokenResponse
+		if err := p.api.Call(ctx, "AssociateSoftwareToken", softwareTokenRequest{Session: in.Session}, &out); err != nil {
 			return nil, p.mapError("AssociateSoftwareToken", err, msgBadCredentials)
 		}
 		next := out.Session
-		if next == nil {
-			next = session
+		if next == "" {
+			next = in.Session
 		}
-		return &bptracker.SignInStep{UserID: userID, Next: "mfa_setup", TOTPSecret: aws.ToString(out.SecretCode),
-			State: encodeState(state{Kind: kindSetup, Username: username, Session: aws.ToString(next)})}, nil
+		return &bptracker.SignInStep{UserID: userID, Next: "mfa_setup", TOTPSecret: out.SecretCode,
+			State: encodeState(state{Kind: kindSetup, Username: username, Session: next})}, nil
 
-	case types.ChallengeNameTypeNewPasswordRequired:
+	case challengeNewPassword:
 		return nil, bptracker.Errorf(bptracker.ELOCKED, "This account needs a new password. Ask an administrator for a reset link.")
 
 	case "":
-		if result == nil || result.AccessToken == nil {
+		result := in.AuthenticationResult
+		if result == nil || result.AccessToken == "" {
 			return nil, errors.New("cognito: InitiateAuth answered with neither a challenge nor tokens")
 		}
 		// The pool lets this user in without MFA (MFA optional, not yet
 		// set up): enrol TOTP with the access token before the session
 		// counts. The tokens stay in the sealed step until then.
-		if _, err := p.verify(ctx, *result.AccessToken, "access", username); err != nil {
+		if _, err := p.verify(ctx, result.AccessToken, "access", username); err != nil {
 			return nil, err
 		}
-		out, err := p.cfg.Client.AssociateSoftwareToken(ctx, &cip.AssociateSoftwareTokenInput{AccessToken: result.AccessToken})
-		if err != nil {
+		var out softwareTokenResponse
+		if err := p.api.Call(ctx, "AssociateSoftwareToken", softwareTokenRequest{AccessToken: result.AccessToken}, &out); err != nil {
 			return nil, p.mapError("AssociateSoftwareToken", err, msgBadCredentials)
 		}
-		return &bptracker.SignInStep{UserID: userID, Next: "mfa_setup", TOTPSecret: aws.ToString(out.SecretCode),
+		return &bptracker.SignInStep{UserID: userID, Next: "mfa_setup", TOTPSecret: out.SecretCode,
 			State: encodeState(state{Kind: kindSetupToken, Username: username,
-				Access: aws.ToString(result.AccessToken), Refresh: aws.ToString(result.RefreshToken)})}, nil
+				Access: result.AccessToken, Refresh: result.RefreshToken})}, nil
 	}
-	return nil, fmt.Errorf("cognito: unsupported challenge %s", challenge)
+	return nil, fmt.Errorf("cognito: unsupported challenge %s", in.ChallengeName)
 }
 
 // FinishSignIn checks the TOTP code for the step.
@@ -278,17 +409,18 @@ func (p *Provider) FinishSignIn(ctx context.Context, step *bptracker.SignInStep,
 		return nil, &bptracker.Error{Code: bptracker.EUNAUTHORIZED, Message: msgBadCode}
 	}
 	secret := p.secretHash(st.Username)
-	var result *types.AuthenticationResultType
+	var result *authResult
 	switch st.Kind {
 	case kindMFA:
-		out, err := p.cfg.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
-			ClientId:      aws.String(p.cfg.ClientID),
-			ChallengeName: types.ChallengeNameTypeSoftwareTokenMfa,
-			Session:       aws.String(st.Session),
+		var out authResponse
+		err := p.api.Call(ctx, "RespondToAuthChallenge", respondToAuthChallengeRequest{
+			ClientId:      p.cfg.ClientID,
+			ChallengeName: challengeTOTP,
+			Session:       st.Session,
 			ChallengeResponses: map[string]string{
 				"USERNAME": st.Username, "SOFTWARE_TOKEN_MFA_CODE": code, "SECRET_HASH": secret,
 			},
-		})
+		}, &out)
 		if err != nil {
 			return nil, p.mapError("RespondToAuthChallenge", err, msgBadCode)
 		}
@@ -298,26 +430,27 @@ func (p *Provider) FinishSignIn(ctx context.Context, step *bptracker.SignInStep,
 		result = out.AuthenticationResult
 
 	case kindSetup:
-		v, err := p.cfg.Client.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{
-			Session: aws.String(st.Session), UserCode: aws.String(code),
-			FriendlyDeviceName: aws.String(p.cfg.FriendlyDeviceName),
-		})
+		var v softwareTokenResponse
+		err := p.api.Call(ctx, "VerifySoftwareToken", softwareTokenRequest{
+			Session: st.Session, UserCode: code, FriendlyDeviceName: p.cfg.FriendlyDeviceName,
+		}, &v)
 		if err != nil {
 			return nil, p.mapError("VerifySoftwareToken", err, msgBadCode)
 		}
-		if v.Status != types.VerifySoftwareTokenResponseTypeSuccess {
+		if v.Status != "SUCCESS" {
 			return nil, &bptracker.Error{Code: bptracker.EUNAUTHORIZED, Message: msgBadCode}
 		}
 		session := v.Session
-		if session == nil {
-			session = aws.String(st.Session)
+		if session == "" {
+			session = st.Session
 		}
-		out, err := p.cfg.Client.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
-			ClientId:           aws.String(p.cfg.ClientID),
-			ChallengeName:      types.ChallengeNameTypeMfaSetup,
+		var out authResponse
+		err = p.api.Call(ctx, "RespondToAuthChallenge", respondToAuthChallengeRequest{
+			ClientId:           p.cfg.ClientID,
+			ChallengeName:      challengeMFASetup,
 			Session:            session,
 			ChallengeResponses: map[string]string{"USERNAME": st.Username, "SECRET_HASH": secret},
-		})
+		}, &out)
 		if err != nil {
 			return nil, p.mapError("RespondToAuthChallenge", err, msgBadCode)
 		}
@@ -330,26 +463,26 @@ func (p *Provider) FinishSignIn(ctx context.Context, step *bptracker.SignInStep,
 		}
 
 	case kindSetupToken:
-		v, err := p.cfg.Client.VerifySoftwareToken(ctx, &cip.VerifySoftwareTokenInput{
-			AccessToken: aws.String(st.Access), UserCode: aws.String(code),
-			FriendlyDeviceName: aws.String(p.cfg.FriendlyDeviceName),
-		})
+		var v softwareTokenResponse
+		err := p.api.Call(ctx, "VerifySoftwareToken", softwareTokenRequest{
+			AccessToken: st.Access, UserCode: code, FriendlyDeviceName: p.cfg.FriendlyDeviceName,
+		}, &v)
 		if err != nil {
 			return nil, p.mapError("VerifySoftwareToken", err, msgBadCode)
 		}
-		if v.Status != types.VerifySoftwareTokenResponseTypeSuccess {
+		if v.Status != "SUCCESS" {
 			return nil, &bptracker.Error{Code: bptracker.EUNAUTHORIZED, Message: msgBadCode}
 		}
-		if err := p.preferTOTP(ctx, aws.String(st.Access)); err != nil {
+		if err := p.preferTOTP(ctx, st.Access); err != nil {
 			return nil, err
 		}
-		result = &types.AuthenticationResultType{AccessToken: aws.String(st.Access), RefreshToken: aws.String(st.Refresh)}
+		result = &authResult{AccessToken: st.Access, RefreshToken: st.Refresh}
 
 	default:
 		return nil, bptracker.Errorf(bptracker.EUNAUTHORIZED, "The sign-in has expired. Sign in again.")
 	}
 
-	claims, err := p.verify(ctx, aws.ToString(result.AccessToken), "access", st.Username)
+	claims, err := p.verify(ctx, result.AccessToken, "access", st.Username)
 	if err != nil {
 		return nil, err
 	}
@@ -361,17 +494,17 @@ func (p *Provider) FinishSignIn(ctx context.Context, step *bptracker.SignInStep,
 	}
 	return &bptracker.SignInResult{UserID: step.UserID, Tokens: encodeTokens(tokens{
 		Username: st.Username, Sub: claims.Subject,
-		Refresh: aws.ToString(result.RefreshToken), Access: aws.ToString(result.AccessToken),
+		Refresh: result.RefreshToken, Access: result.AccessToken,
 	})}, nil
 }
 
 // preferTOTP makes TOTP the user's MFA method, so every later sign-in asks
 // for a code even in a pool where MFA is optional.
-func (p *Provider) preferTOTP(ctx context.Context, accessToken *string) error {
-	_, err := p.cfg.Client.SetUserMFAPreference(ctx, &cip.SetUserMFAPreferenceInput{
+func (p *Provider) preferTOTP(ctx context.Context, accessToken string) error {
+	err := p.api.Call(ctx, "SetUserMFAPreference", mfaPreferenceRequest{
 		AccessToken:              accessToken,
-		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: true, PreferredMfa: true},
-	})
+		SoftwareTokenMfaSettings: &mfaSettings{Enabled: true, PreferredMfa: true},
+	}, &struct{}{})
 	if err != nil {
 		return p.mapError("SetUserMFAPreference", err, msgBadCode)
 	}
@@ -390,29 +523,33 @@ func (p *Provider) verify(ctx context.Context, token, use, username string) (*Cl
 	return c, nil
 }
 
+// user names userID's Cognito user for the Admin operations.
+func (p *Provider) user(userID string) userRequest {
+	return userRequest{UserPoolId: p.cfg.UserPoolID, Username: p.cfg.Username(userID)}
+}
+
 // CreateAccount creates the Cognito user (username = Username(userID),
 // email verified, no invitation message) with a permanent password and
 // returns its sub. A password the pool's policy refuses removes the user
 // again and answers EINVALID.
 func (p *Provider) CreateAccount(ctx context.Context, userID, email, password string) (string, error) {
-	username := p.cfg.Username(userID)
-	out, err := p.cfg.Client.AdminCreateUser(ctx, &cip.AdminCreateUserInput{
-		UserPoolId:    aws.String(p.cfg.UserPoolID),
-		Username:      aws.String(username),
-		MessageAction: types.MessageActionTypeSuppress,
-		UserAttributes: []types.AttributeType{
-			{Name: aws.String("email"), Value: aws.String(email)},
-			{Name: aws.String("email_verified"), Value: aws.String("true")},
+	var out adminCreateUserResponse
+	err := p.api.Call(ctx, "AdminCreateUser", adminCreateUserRequest{
+		userRequest:   p.user(userID),
+		MessageAction: "SUPPRESS",
+		UserAttributes: []attribute{
+			{Name: "email", Value: email},
+			{Name: "email_verified", Value: "true"},
 		},
-	})
+	}, &out)
 	if err != nil {
 		return "", p.mapError("AdminCreateUser", err, "")
 	}
 	var sub string
 	if out.User != nil {
 		for _, a := range out.User.Attributes {
-			if aws.ToString(a.Name) == "sub" {
-				sub = aws.ToString(a.Value)
+			if a.Name == "sub" {
+				sub = a.Value
 			}
 		}
 	}
@@ -434,13 +571,14 @@ func (p *Provider) CreateAccount(ctx context.Context, userID, email, password st
 // never yields one.
 func (p *Provider) ChangePassword(ctx context.Context, userID, oldPassword, newPassword string) error {
 	username := p.cfg.Username(userID)
-	out, err := p.cfg.Client.InitiateAuth(ctx, &cip.InitiateAuthInput{
-		AuthFlow: types.AuthFlowTypeUserPasswordAuth,
-		ClientId: aws.String(p.cfg.ClientID),
+	var out authResponse
+	err := p.api.Call(ctx, "InitiateAuth", initiateAuthRequest{
+		AuthFlow: "USER_PASSWORD_AUTH",
+		ClientId: p.cfg.ClientID,
 		AuthParameters: map[string]string{
 			"USERNAME": username, "PASSWORD": oldPassword, "SECRET_HASH": p.secretHash(username),
 		},
-	})
+	}, &out)
 	if err != nil {
 		switch apiCode(err) {
 		case "NotAuthorizedException", "UserNotFoundException", "InvalidPasswordException":
@@ -449,20 +587,19 @@ func (p *Provider) ChangePassword(ctx context.Context, userID, oldPassword, newP
 		return p.mapError("InitiateAuth", err, msgBadCredentials)
 	}
 	// Tokens issued only to prove the password are revoked at once.
-	if r := out.AuthenticationResult; r != nil && r.RefreshToken != nil {
-		p.revoke(ctx, *r.RefreshToken)
+	if r := out.AuthenticationResult; r != nil && r.RefreshToken != "" {
+		p.revoke(ctx, r.RefreshToken)
 	}
 	return p.SetPassword(ctx, userID, newPassword)
 }
 
 // SetPassword replaces the password (permanent, no change forced).
 func (p *Provider) SetPassword(ctx context.Context, userID, newPassword string) error {
-	_, err := p.cfg.Client.AdminSetUserPassword(ctx, &cip.AdminSetUserPasswordInput{
-		UserPoolId: aws.String(p.cfg.UserPoolID),
-		Username:   aws.String(p.cfg.Username(userID)),
-		Password:   aws.String(newPassword),
-		Permanent:  true,
-	})
+	err := p.api.Call(ctx, "AdminSetUserPassword", adminSetUserPasswordRequest{
+		userRequest: p.user(userID),
+		Password:    newPassword,
+		Permanent:   true,
+	}, &struct{}{})
 	if err != nil {
 		return p.mapError("AdminSetUserPassword", err, "")
 	}
@@ -474,17 +611,15 @@ func (p *Provider) SetPassword(ctx context.Context, userID, newPassword string) 
 // Cognito has no recovery codes, so this is how a user who lost the
 // authenticator gets back in.
 func (p *Provider) ResetMFA(ctx context.Context, userID string) error {
-	username := aws.String(p.cfg.Username(userID))
-	if _, err := p.cfg.Client.AdminSetUserMFAPreference(ctx, &cip.AdminSetUserMFAPreferenceInput{
-		UserPoolId:               aws.String(p.cfg.UserPoolID),
-		Username:                 username,
-		SoftwareTokenMfaSettings: &types.SoftwareTokenMfaSettingsType{Enabled: false, PreferredMfa: false},
-	}); err != nil {
+	u := p.user(userID)
+	// Both settings false: the SDK sends them as {}, Cognito's default.
+	if err := p.api.Call(ctx, "AdminSetUserMFAPreference", mfaPreferenceRequest{
+		UserPoolId: u.UserPoolId, Username: u.Username,
+		SoftwareTokenMfaSettings: &mfaSettings{Enabled: false, PreferredMfa: false},
+	}, &struct{}{}); err != nil {
 		return p.mapError("AdminSetUserMFAPreference", err, "")
 	}
-	if _, err := p.cfg.Client.AdminUserGlobalSignOut(ctx, &cip.AdminUserGlobalSignOutInput{
-		UserPoolId: aws.String(p.cfg.UserPoolID), Username: username,
-	}); err != nil {
+	if err := p.api.Call(ctx, "AdminUserGlobalSignOut", u, &struct{}{}); err != nil {
 		return p.mapError("AdminUserGlobalSignOut", err, "")
 	}
 	return nil
@@ -493,24 +628,19 @@ func (p *Provider) ResetMFA(ctx context.Context, userID string) error {
 // SetEnabled enables or disables the Cognito user. Disabling also revokes
 // the user's tokens in Cognito.
 func (p *Provider) SetEnabled(ctx context.Context, userID string, enabled bool) error {
-	username := aws.String(p.cfg.Username(userID))
-	var err error
+	op := "AdminDisableUser"
 	if enabled {
-		_, err = p.cfg.Client.AdminEnableUser(ctx, &cip.AdminEnableUserInput{UserPoolId: aws.String(p.cfg.UserPoolID), Username: username})
-	} else {
-		_, err = p.cfg.Client.AdminDisableUser(ctx, &cip.AdminDisableUserInput{UserPoolId: aws.String(p.cfg.UserPoolID), Username: username})
+		op = "AdminEnableUser"
 	}
-	if err != nil {
-		return p.mapError("AdminEnableUser/AdminDisableUser", err, "")
+	if err := p.api.Call(ctx, op, p.user(userID), &struct{}{}); err != nil {
+		return p.mapError(op, err, "")
 	}
 	return nil
 }
 
 // DeleteAccount deletes the pool user, and with it the email Cognito holds.
 func (p *Provider) DeleteAccount(ctx context.Context, userID string) error {
-	_, err := p.cfg.Client.AdminDeleteUser(ctx, &cip.AdminDeleteUserInput{
-		UserPoolId: aws.String(p.cfg.UserPoolID), Username: aws.String(p.cfg.Username(userID)),
-	})
+	err := p.api.Call(ctx, "AdminDeleteUser", p.user(userID), &struct{}{})
 	if err != nil && apiCode(err) != "UserNotFoundException" {
 		return p.mapError("AdminDeleteUser", err, "")
 	}
@@ -535,9 +665,9 @@ func (p *Provider) SignOut(ctx context.Context, blob string) error {
 }
 
 func (p *Provider) revoke(ctx context.Context, refresh string) error {
-	_, err := p.cfg.Client.RevokeToken(ctx, &cip.RevokeTokenInput{
-		ClientId: aws.String(p.cfg.ClientID), ClientSecret: aws.String(p.cfg.ClientSecret), Token: aws.String(refresh),
-	})
+	err := p.api.Call(ctx, "RevokeToken", revokeTokenRequest{
+		ClientId: p.cfg.ClientID, ClientSecret: p.cfg.ClientSecret, Token: refresh,
+	}, &struct{}{})
 	if err != nil && apiCode(err) != "NotAuthorizedException" {
 		return p.mapError("RevokeToken", err, "")
 	}
@@ -565,9 +695,9 @@ func AccessToken(blob string) (string, error) {
 
 // apiCode is the AWS error code of err, or "".
 func apiCode(err error) string {
-	var ae smithy.APIError
+	var ae *awsjson.Error
 	if errors.As(err, &ae) {
-		return ae.ErrorCode()
+		return ae.Code
 	}
 	return ""
 }
@@ -611,13 +741,8 @@ func (p *Provider) mapError(op string, err error, authMsg string) error {
 // describe keeps the error's code and the request id, dropping Cognito's
 // message, which may quote user input.
 func describe(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return "api error " + ae.ErrorCode()
-	}
-	var oe *smithy.OperationError
-	if errors.As(err, &oe) {
-		return oe.Err.Error()
+	if code := apiCode(err); code != "" {
+		return "api error " + code
 	}
 	return err.Error()
 }

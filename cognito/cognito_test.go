@@ -146,7 +146,7 @@ func newLocalPool(t *testing.T) *localPool {
 func (lp *localPool) provider(t *testing.T, dir *directory, mod func(*cognito.Config)) *cognito.Provider {
 	t.Helper()
 	cfg := cognito.Config{
-		Client: lp.client, UserPoolID: lp.poolID, ClientID: lp.clientID, ClientSecret: lp.clientSecret,
+		AWS: emulators.AWS(), Endpoint: lp.endpoint, UserPoolID: lp.poolID, ClientID: lp.clientID, ClientSecret: lp.clientSecret,
 		Issuer:        lp.endpoint + "/" + lp.poolID,
 		UserIDByEmail: dir.userIDByEmail, UserIDBySub: dir.userIDBySub,
 	}
@@ -421,15 +421,15 @@ func refreshToken(tb testing.TB, tokens string) string {
 }
 
 func TestNewErrConfig(t *testing.T) {
-	client := newClient("http://127.0.0.1:1")
-	ok := cognito.Config{Client: client, UserPoolID: "pool", ClientID: "client", ClientSecret: "secret",
+	ok := cognito.Config{AWS: emulators.AWS(), Endpoint: "http://127.0.0.1:1", UserPoolID: "pool", ClientID: "client", ClientSecret: "secret",
 		UserIDByEmail: func(context.Context, string) (string, error) { return "", nil }}
 	tests := []struct {
 		name string
 		mod  func(*cognito.Config)
 		want string
 	}{
-		{"NoClient", func(c *cognito.Config) { c.Client = nil }, "Client"},
+		{"NoRegion", func(c *cognito.Config) { c.AWS.Region = "" }, "region"},
+		{"NoCredentials", func(c *cognito.Config) { c.AWS.Credentials = nil }, "credentials"},
 		{"NoPool", func(c *cognito.Config) { c.UserPoolID = "" }, "pool"},
 		{"NoAppClient", func(c *cognito.Config) { c.ClientID = "" }, "client id"},
 		{"NoSecret", func(c *cognito.Config) { c.ClientSecret = "" }, "secret"},

@@ -17,6 +17,7 @@ import (
 	"github.com/bptracker/bptracker"
 	"github.com/bptracker/bptracker/cognito"
 	"github.com/bptracker/bptracker/internal/awsfake"
+	"github.com/bptracker/bptracker/internal/emulators"
 )
 
 // The tests in this file run against awsfake.Cognito, a protocol-level fake
@@ -39,7 +40,7 @@ func newFakePool(t *testing.T) *fakePool {
 func (fp *fakePool) provider(t *testing.T, mod func(*cognito.Config)) *cognito.Provider {
 	t.Helper()
 	cfg := cognito.Config{
-		Client: newClient(fp.fake.URL), UserPoolID: fp.fake.PoolID, ClientID: fp.fake.ClientID, ClientSecret: fp.fake.ClientSecret,
+		AWS: emulators.AWS(), Endpoint: fp.fake.URL, UserPoolID: fp.fake.PoolID, ClientID: fp.fake.ClientID, ClientSecret: fp.fake.ClientSecret,
 		Issuer: fp.fake.Issuer(), UserIDByEmail: fp.dir.userIDByEmail, UserIDBySub: fp.dir.userIDBySub,
 	}
 	if mod != nil {

@@ -19,8 +19,6 @@ import (
 	"time"
 
 	awslambda "github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/tink-crypto/tink-go/v2/tink"
 
 	"github.com/bptracker/bptracker"
@@ -90,11 +88,7 @@ func newHandler(ctx context.Context, getenv func(string) string, stderr io.Write
 	var idp bptracker.IdentityProvider // nil: built-in accounts
 	if cfg.Identity == "cognito" {
 		idp, err = cognito.New(cognito.Config{
-			Client: cip.NewFromConfig(cfg.AWS, func(o *cip.Options) {
-				if cfg.CognitoEndpoint != "" {
-					o.BaseEndpoint = aws.String(cfg.CognitoEndpoint)
-				}
-			}),
+			AWS: cfg.AWS, Endpoint: cfg.CognitoEndpoint,
 			UserPoolID: cfg.PoolID, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 			Issuer: cfg.CognitoIssuer,
 			// The service is built below; sign-in only runs after that.

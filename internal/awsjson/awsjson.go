@@ -21,7 +21,9 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,8 +32,25 @@ import (
 	"github.com/bptracker/bptracker/internal/awsenv"
 )
 
-// Client calls one service.
+// Client calls one service. Its exported fields adapt it to the service;
+// set them before the first call.
 type Client struct {
+	// Unsigned names the operations sent without a signature or
+	// credentials: those the service authorises by a token, session or
+	// secret in the request (as the SDK's auth scheme resolver does for
+	// Cognito's InitiateAuth, for example).
+	Unsigned map[string]bool
+	// Once names the operations that must not reach the service twice,
+	// such as one that spends a one-time code. They are retried only when
+	// the service cannot have processed the failed attempt: no connection
+	// was made, or the service answered that it was throttled.
+	Once map[string]bool
+	// Final names error codes that are not retried although the SDK's
+	// standard retryer would retry them, where the service gives a code a
+	// meaning of its own (Cognito's LimitExceededException: too many
+	// attempts, which a retry only adds to).
+	Final map[string]bool
+
 	cfg      aws.Config
 	service  string // signing name and endpoint prefix, e.g. "kms"
 	prefix   string // X-Amz-Target prefix, e.g. "TrentService"
@@ -82,13 +101,20 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s (HTTP %d)", e.Code, e.Message, e.Status)
 }
 
-func (e *Error) retryable() bool {
+// throttled reports an answer refusing the request unprocessed, because
+// the caller sends too many.
+func (e *Error) throttled() bool {
 	switch e.Code {
 	case "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
-		"ThrottledException", "LimitExceededException", "InternalFailure", "ServiceUnavailable":
+		"ThrottledException", "LimitExceededException":
 		return true
 	}
-	return e.Status >= 500 || e.Status == http.StatusTooManyRequests
+	return e.Status == http.StatusTooManyRequests
+}
+
+// transient reports a failure of the service that may pass.
+func (e *Error) transient() bool {
+	return e.Code == "InternalFailure" || e.Code == "ServiceUnavailable" || e.Status >= 500
 }
 
 // Call runs op with the JSON of in and decodes the answer into out.
@@ -100,10 +126,11 @@ func (c *Client) Call(ctx context.Context, op string, in, out any) error {
 	sum := sha256.Sum256(body)
 	hash := hex.EncodeToString(sum[:])
 	for attempt := 1; ; attempt++ {
-		err := c.attempt(ctx, op, body, hash, out)
-		var ae *Error
-		retry := err != nil && ctx.Err() == nil && (!errors.As(err, &ae) || ae.retryable())
-		if !retry || attempt == MaxAttempts {
+		// After a connection is made the request may have been processed.
+		var connected atomic.Bool
+		trace := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
+		err := c.attempt(trace, op, body, hash, out)
+		if err == nil || ctx.Err() != nil || attempt == MaxAttempts || !c.retryable(op, err, connected.Load()) {
 			return err
 		}
 		// 50–100 ms, then 100–200 ms.
@@ -117,6 +144,27 @@ func (c *Client) Call(ctx context.Context, op string, in, out any) error {
 	}
 }
 
+// retryable reports whether an attempt of op that failed with err is tried
+// again; connected says whether it reached the service.
+func (c *Client) retryable(op string, err error, connected bool) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		// No answer (or no readable one): try again, unless the request
+		// may have been processed and must not be sent twice.
+		return !connected || !c.Once[op]
+	}
+	switch {
+	case c.Final[e.Code]:
+		return false
+	case e.throttled():
+		return true
+	case e.transient():
+		return !c.Once[op]
+	}
+	return false
+}
+
+// attempt sends op once.
 func (c *Client) attempt(ctx context.Context, op string, body []byte, hash string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint+"/", bytes.NewReader(body))
 	if err != nil {
@@ -124,15 +172,17 @@ func (c *Client) attempt(ctx context.Context, op string, body []byte, hash strin
 	}
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	req.Header.Set("X-Amz-Target", c.prefix+"."+op)
-	if c.cfg.Credentials == nil {
-		return errors.New("no AWS credentials configured")
-	}
-	creds, err := c.cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return fmt.Errorf("AWS credentials: %w", err)
-	}
-	if err := c.signer.SignHTTP(ctx, creds, req, hash, c.service, c.cfg.Region, time.Now()); err != nil {
-		return err
+	if !c.Unsigned[op] {
+		if c.cfg.Credentials == nil {
+			return errors.New("no AWS credentials configured")
+		}
+		creds, err := c.cfg.Credentials.Retrieve(ctx)
+		if err != nil {
+			return fmt.Errorf("AWS credentials: %w", err)
+		}
+		if err := c.signer.SignHTTP(ctx, creds, req, hash, c.service, c.cfg.Region, time.Now()); err != nil {
+			return err
+		}
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -164,4 +165,133 @@ func TestRegionalEndpoint(t *testing.T) {
 			t.Errorf("%s: %s, want %s", region, got, want)
 		}
 	}
+}
+
+func TestCallUnsigned(t *testing.T) {
+	srv := serve(t, reply{200, "", `{}`})
+	// No credentials at all: an unsigned call needs none.
+	c := awsjson.New(aws.Config{Region: "eu-west-2"}, "cognito-idp", "AWSCognitoIdentityProviderService", srv.URL)
+	c.Unsigned = map[string]bool{"InitiateAuth": true}
+	if err := c.Call(context.Background(), "InitiateAuth", struct{ ClientId string }{"c"}, &struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	r := srv.seen[0]
+	for _, h := range []string{"Authorization", "X-Amz-Date", "X-Amz-Security-Token"} {
+		if v := r.Header.Get(h); v != "" {
+			t.Errorf("unsigned call has %s %q", h, v)
+		}
+	}
+	if got, want := r.Header.Get("X-Amz-Target"), "AWSCognitoIdentityProviderService.InitiateAuth"; got != want {
+		t.Errorf("X-Amz-Target %q, want %q", got, want)
+	}
+	// Other operations are still signed, and need credentials.
+	err := c.Call(context.Background(), "AdminGetUser", struct{}{}, &struct{}{})
+	if err == nil || !strings.Contains(err.Error(), "credentials") {
+		t.Errorf("signed call without credentials: got %v, want a credentials error", err)
+	}
+}
+
+// counter counts round trips.
+type counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func (c *counter) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+func TestCallRetriesOnce(t *testing.T) {
+	newClient := func(url string, rt http.RoundTripper) *awsjson.Client {
+		cfg := testConfig()
+		cfg.HTTPClient = &http.Client{Timeout: 200 * time.Millisecond, Transport: rt}
+		c := awsjson.New(cfg, "cognito-idp", "AWSCognitoIdentityProviderService", url)
+		c.Once = map[string]bool{"VerifySoftwareToken": true}
+		c.Final = map[string]bool{"LimitExceededException": true}
+		return c
+	}
+	call := func(c *awsjson.Client, op string) error {
+		return c.Call(context.Background(), op, struct{}{}, &struct{}{})
+	}
+	// Answers that may come after the request was processed: sent once.
+	for _, rep := range []reply{
+		{500, "", `{"__type":"InternalErrorException","message":"boom"}`},
+		{503, "", `not json`},
+		{200, "", `not json`},
+	} {
+		srv := serve(t, rep)
+		call(newClient(srv.URL, nil), "VerifySoftwareToken")
+		if got := srv.attempts(); got != 1 {
+			t.Errorf("once-only operation, answer %d %s: %d attempts, want 1", rep.status, rep.body, got)
+		}
+		call(newClient(srv.URL, nil), "AdminGetUser")
+		if got := srv.attempts(); got != 1+awsjson.MaxAttempts {
+			t.Errorf("other operation, answer %d %s: %d attempts, want %d", rep.status, rep.body, got-1, awsjson.MaxAttempts)
+		}
+	}
+	t.Run("Throttled", func(t *testing.T) {
+		// A throttled request was not processed: safe to send again.
+		srv := serve(t, reply{400, "", `{"__type":"TooManyRequestsException"}`}, reply{200, "", `{}`})
+		if err := call(newClient(srv.URL, nil), "VerifySoftwareToken"); err != nil || srv.attempts() != 2 {
+			t.Errorf("err %v after %d attempts: want success on the second", err, srv.attempts())
+		}
+	})
+	t.Run("Final", func(t *testing.T) {
+		srv := serve(t, reply{400, "", `{"__type":"LimitExceededException"}`})
+		err := call(newClient(srv.URL, nil), "AdminGetUser")
+		var e *awsjson.Error
+		if !errors.As(err, &e) || e.Code != "LimitExceededException" || srv.attempts() != 1 {
+			t.Errorf("err %v after %d attempts: want LimitExceededException at once", err, srv.attempts())
+		}
+		// Without Final it is throttling, as in the SDK.
+		srv = serve(t, reply{400, "", `{"__type":"LimitExceededException"}`})
+		awsjson.New(testConfig(), "kms", "TrentService", srv.URL).Call(context.Background(), "Encrypt", struct{}{}, &struct{}{})
+		if got := srv.attempts(); got != awsjson.MaxAttempts {
+			t.Errorf("KMS LimitExceededException: %d attempts, want %d", got, awsjson.MaxAttempts)
+		}
+	})
+	t.Run("Timeout", func(t *testing.T) {
+		// The request arrived and may be processed after the client gave up.
+		release := make(chan struct{})
+		var mu sync.Mutex
+		n := 0
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			n++
+			mu.Unlock()
+			<-release
+		}))
+		t.Cleanup(srv.Close)
+		t.Cleanup(func() { close(release) })
+		attempts := func() int {
+			mu.Lock()
+			defer mu.Unlock()
+			return n
+		}
+		if err := call(newClient(srv.URL, nil), "VerifySoftwareToken"); err == nil || attempts() != 1 {
+			t.Errorf("once-only operation timed out: err %v after %d attempts, want an error after 1", err, attempts())
+		}
+		if err := call(newClient(srv.URL, nil), "AdminGetUser"); err == nil || attempts() != 1+awsjson.MaxAttempts {
+			t.Errorf("other operation timed out: err %v after %d attempts, want an error after %d", err, attempts()-1, awsjson.MaxAttempts)
+		}
+	})
+	t.Run("NotConnected", func(t *testing.T) {
+		// Nothing listens: no request can have been processed.
+		srv := httptest.NewServer(http.NotFoundHandler())
+		url := srv.URL
+		srv.Close()
+		rt := &counter{}
+		if err := call(newClient(url, rt), "VerifySoftwareToken"); err == nil || rt.count() != awsjson.MaxAttempts {
+			t.Errorf("connection refused: err %v after %d attempts, want an error after %d", err, rt.count(), awsjson.MaxAttempts)
+		}
+	})
 }
