@@ -376,6 +376,27 @@ func TestVerifyToken(t *testing.T) {
 		}()},
 		{"Garbage", "not.a.token"},
 		{"Empty", ""},
+		{"NotYetValid", f.SignToken(with("nbf", clk.now().Add(2*time.Minute).Unix()))},
+		{"ExpiredBeyondLeeway", f.SignToken(with("exp", clk.now().Add(-31*time.Second).Unix()))},
+		{"ExpNotNumber", f.SignToken(with("exp", "never"))},
+		{"ExtraSegment", f.SignToken(base()) + ".e30"},
+		{"NoKid", func() string {
+			tok := jwt.NewWithClaims(jwt.SigningMethodRS256, base())
+			s, _ := tok.SignedString(fakeKey(t))
+			return s
+		}()},
+		{"RS512", func() string {
+			// A valid RS256 token relabelled: the algorithm is not the token's choice.
+			parts := strings.Split(f.SignToken(base()), ".")
+			parts[0] = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS512","kid":"fake-1","typ":"JWT"}`))
+			return strings.Join(parts, ".")
+		}()},
+		{"OtherKeySameKid", func() string {
+			tok := jwt.NewWithClaims(jwt.SigningMethodRS256, base())
+			tok.Header["kid"] = "fake-1"
+			s, _ := tok.SignedString(fakeKey(t))
+			return s
+		}()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -398,6 +419,31 @@ func TestVerifyToken(t *testing.T) {
 			"exp": clk.now().Add(time.Minute).Unix()})
 		_, err = p.VerifyIDToken(ctx, other)
 		wantCode(t, err, bptracker.EUNAUTHORIZED)
+		// aud may be an array that names the client among others.
+		many := f.SignToken(jwt.MapClaims{"sub": "s-1", "iss": f.Issuer(), "aud": []string{"other", f.ClientID}, "token_use": "id",
+			"exp": clk.now().Add(time.Minute).Unix()})
+		if _, err := p.VerifyIDToken(ctx, many); err != nil {
+			t.Errorf("aud array naming the client: %v", err)
+		}
+		for _, aud := range []any{nil, []any{f.ClientID, 7}, map[string]string{"client": f.ClientID}} {
+			tok := f.SignToken(jwt.MapClaims{"sub": "s-1", "iss": f.Issuer(), "aud": aud, "token_use": "id",
+				"exp": clk.now().Add(time.Minute).Unix()})
+			_, err = p.VerifyIDToken(ctx, tok)
+			wantCode(t, err, bptracker.EUNAUTHORIZED)
+		}
+	})
+
+	t.Run("Leeway", func(t *testing.T) {
+		// 30 seconds of clock skew either way.
+		for name, claims := range map[string]jwt.MapClaims{
+			"JustExpired":   with("exp", clk.now().Add(-20*time.Second).Unix()),
+			"NotBeforeNow":  with("nbf", clk.now().Add(20*time.Second).Unix()),
+			"FractionalExp": with("exp", float64(clk.now().Add(time.Minute).Unix())+0.5),
+		} {
+			if _, err := p.VerifyAccessToken(ctx, f.SignToken(claims)); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
 	})
 
 	t.Run("JWKSCache", func(t *testing.T) {

@@ -2,18 +2,20 @@ package cognito
 
 import (
 	"context"
+	"crypto"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/bptracker/bptracker"
 )
@@ -30,7 +32,11 @@ type Claims struct {
 }
 
 type rawClaims struct {
-	jwt.RegisteredClaims
+	Issuer          string   `json:"iss"`
+	Subject         string   `json:"sub"`
+	Audience        any      `json:"aud"` // a string or an array of strings
+	ExpiresAt       *float64 `json:"exp"` // seconds since the epoch
+	NotBefore       *float64 `json:"nbf"`
 	TokenUse        string   `json:"token_use"`
 	ClientID        string   `json:"client_id"`
 	Username        string   `json:"username"`
@@ -74,27 +80,67 @@ func (e *tokenError) Unwrap() []error {
 	return []error{bptracker.Errorf(bptracker.EUNAUTHORIZED, "Your sign-in is not valid. Sign in again."), e.err}
 }
 
+// leeway is the clock skew allowed for exp and nbf.
+const leeway = 30 * time.Second
+
+// verifyToken checks a JWS (compact form) signed with RS256 by a key of the
+// pool's JWKS, and its claims: issuer, expiry (required), not-before, the
+// audience of an ID token; then token_use, the client and the subject.
+//
+// It is written out rather than taken from a JWT library for the Lambda
+// binary's size (about 60 kB). It accepts what golang-jwt/v5 did with
+// RS256 only, the issuer and expiry required and a 30 s leeway, except
+// that exp and nbf must be JSON numbers (as Cognito writes them), not
+// numeric strings; TestVerifyToken pins that down.
 func (p *Provider) verifyToken(ctx context.Context, token, use string) (*Claims, error) {
-	var rc rawClaims
-	opts := []jwt.ParserOption{
-		jwt.WithValidMethods([]string{"RS256"}),
-		jwt.WithIssuer(p.cfg.Issuer),
-		jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(p.cfg.Now),
-		jwt.WithLeeway(30 * time.Second),
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, errors.New("token is not a compact JWS")
 	}
-	if use == "id" {
-		opts = append(opts, jwt.WithAudience(p.cfg.ClientID))
+	var header struct {
+		Alg string `json:"alg"`
+		Kid string `json:"kid"`
 	}
-	_, err := jwt.ParseWithClaims(token, &rc, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		if kid == "" {
-			return nil, errors.New("token has no kid")
-		}
-		return p.jwks.key(ctx, kid)
-	}, opts...)
+	if err := decodeSegment(parts[0], &header); err != nil {
+		return nil, fmt.Errorf("token header: %w", err)
+	}
+	// The algorithm is fixed: a token cannot choose HS256 or none.
+	if header.Alg != "RS256" {
+		return nil, fmt.Errorf("token algorithm %q, want RS256", header.Alg)
+	}
+	if header.Kid == "" {
+		return nil, errors.New("token has no kid")
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return nil, errors.New("token signature is not base64url")
+	}
+	key, err := p.jwks.key(ctx, header.Kid)
 	if err != nil {
 		return nil, err
+	}
+	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if err := rsa.VerifyPKCS1v15(key, crypto.SHA256, digest[:], sig); err != nil {
+		return nil, errors.New("token signature is not valid")
+	}
+
+	var rc rawClaims
+	if err := decodeSegment(parts[1], &rc); err != nil {
+		return nil, fmt.Errorf("token claims: %w", err)
+	}
+	if rc.ExpiresAt == nil {
+		return nil, errors.New("token has no exp")
+	}
+	now, exp := p.cfg.Now(), unixTime(*rc.ExpiresAt)
+	switch {
+	case rc.Issuer != p.cfg.Issuer:
+		return nil, fmt.Errorf("token issuer %q, want %q", rc.Issuer, p.cfg.Issuer)
+	case !now.Before(exp.Add(leeway)):
+		return nil, errors.New("token has expired")
+	case rc.NotBefore != nil && now.Before(unixTime(*rc.NotBefore).Add(-leeway)):
+		return nil, errors.New("token is not valid yet")
+	case use == "id" && !hasAudience(rc.Audience, p.cfg.ClientID):
+		return nil, errors.New("token issued to another audience")
 	}
 	if rc.TokenUse != use {
 		return nil, fmt.Errorf("token_use is %q, want %q", rc.TokenUse, use)
@@ -110,10 +156,43 @@ func (p *Provider) verifyToken(ctx context.Context, token, use string) (*Claims,
 	if use == "id" {
 		c.Username, c.ClientID = rc.CognitoUsername, p.cfg.ClientID
 	}
-	if rc.ExpiresAt != nil {
-		c.ExpiresAt = rc.ExpiresAt.Time
-	}
+	c.ExpiresAt = exp
 	return c, nil
+}
+
+// decodeSegment reads a base64url-encoded JSON part of a JWS.
+func decodeSegment(seg string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return errors.New("not base64url")
+	}
+	return json.Unmarshal(b, v)
+}
+
+// unixTime is a JWT NumericDate, perhaps with a fraction, to the second.
+func unixTime(sec float64) time.Time {
+	whole, frac := math.Modf(sec)
+	return time.Unix(int64(whole), int64(frac*1e9)).Truncate(time.Second)
+}
+
+// hasAudience reports whether the aud claim, a string or an array of
+// strings, names client. Any other aud is refused.
+func hasAudience(aud any, client string) bool {
+	switch aud := aud.(type) {
+	case string:
+		return aud == client
+	case []any:
+		found := false
+		for _, a := range aud {
+			s, ok := a.(string)
+			if !ok {
+				return false
+			}
+			found = found || s == client
+		}
+		return found
+	}
+	return false
 }
 
 // jwks caches a pool's signing keys.
