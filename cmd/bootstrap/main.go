@@ -4,8 +4,7 @@
 // a file. It needs none of the local server's parts (SQLite, TLS files, the
 // embedded web app, which CloudFront serves from S3).
 //
-// Build: GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc
-// -trimpath -ldflags='-s -w' -o bootstrap ./cmd/bootstrap
+// Build: make lambda (the Makefile's LAMBDA_FLAGS say how and why).
 package main
 
 import (

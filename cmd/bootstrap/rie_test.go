@@ -35,7 +35,9 @@ func TestMain(m *testing.M) {
 func buildBootstrap(tb testing.TB, goarch string) string {
 	tb.Helper()
 	out := filepath.Join(tb.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, ".")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc,nethttpomithttp2", "-trimpath", "-ldflags=-s -w",
+		"-gcflags=github.com/aws/...=-l", "-gcflags=google.golang.org/protobuf/...=-l", "-gcflags=github.com/tink-crypto/...=-l",
+		"-o", out, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if goarch != "" {
 		cmd.Env = append(cmd.Env, "GOOS=linux", "GOARCH="+goarch)
