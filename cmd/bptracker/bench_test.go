@@ -23,21 +23,26 @@ import (
 func onStores(b *testing.B, bench func(b *testing.B)) {
 	b.Run("sqlite", bench)
 	b.Run("dynamodb-local", func(b *testing.B) {
-		ep := dynamolocal.Start(b)
-		storeEnv = append(append([]string{}, dynamolocal.Env...), "BPT_STORE=dynamodb",
-			fmt.Sprintf("BPT_DYNAMODB_TABLE=bench-%d", time.Now().UnixNano()), "BPT_DYNAMODB_ENDPOINT="+ep)
-		defer func() { storeEnv = nil }()
-		if out, err := bpt(b, "", "dynamo", "create-table"); err != nil {
-			b.Fatalf("create-table: %v %s", err, out)
-		}
+		dynamoEnv = append(append([]string{}, dynamolocal.Env...), "BPT_STORE=dynamodb", "BPT_DYNAMODB_ENDPOINT="+dynamolocal.Start(b))
+		defer func() { dynamoEnv, storeEnv = nil, nil }()
 		bench(b)
 	})
 }
+
+// dynamoEnv, when set, puts each benchmark server on a table of its own
+// (a table belongs to the data directory whose key made its index key).
+var dynamoEnv []string
 
 // benchServer starts the real binary with one signed-in patient and
 // returns the server and the patient's client.
 func benchServer(b *testing.B) (*server, *client) {
 	b.Helper()
+	if dynamoEnv != nil {
+		storeEnv = append(append([]string{}, dynamoEnv...), fmt.Sprintf("BPT_DYNAMODB_TABLE=bench-%d", time.Now().UnixNano()))
+		if out, err := bpt(b, "", "dynamo", "create-table"); err != nil {
+			b.Fatalf("create-table: %v %s", err, out)
+		}
+	}
 	data := b.TempDir()
 	out, err := bpt(b, pw+"\n", "user", "add", "--data", data, "--email", "bench@example.org", "--name", "Bench")
 	if err != nil {
