@@ -708,7 +708,7 @@ func (p *Provider) mapError(op string, err error, authMsg string) error {
 			if code == "UserNotFoundException" {
 				return bptracker.Errorf(bptracker.ENOTFOUND, "The account does not exist in the identity provider.")
 			}
-			return fmt.Errorf("cognito: %s: not authorized: %w", op, err)
+			return fmt.Errorf("cognito: %s: %s", op, describe(err))
 		}
 		return &bptracker.Error{Code: bptracker.EUNAUTHORIZED, Message: authMsg}
 	case "CodeMismatchException", "ExpiredCodeException", "EnableSoftwareTokenMFAException", "SoftwareTokenMFANotFoundException":
