@@ -230,19 +230,9 @@ func (c *Cognito) associateSoftwareToken(body []byte) (any, *Error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var username string
-	if in.Session != "" {
-		s, e := c.takeSession(in.Session, "MFA_SETUP")
-		if e != nil {
-			return nil, e
-		}
-		username = s.username
-	} else {
-		claims, e := c.checkAccessToken(in.AccessToken)
-		if e != nil {
-			return nil, e
-		}
-		username, _ = claims["username"].(string)
+	username, e := c.caller(in.Session, "MFA_SETUP", in.AccessToken)
+	if e != nil {
+		return nil, e
 	}
 	u, ok := c.users[username]
 	if !ok {
@@ -258,6 +248,24 @@ func (c *Cognito) associateSoftwareToken(body []byte) (any, *Error) {
 	return out, nil
 }
 
+// caller is the user a software-token call is for: by its challenge
+// session, which must be at stage, or else by its access token.
+func (c *Cognito) caller(session, stage, accessToken string) (string, *Error) {
+	if session != "" {
+		s, e := c.takeSession(session, stage)
+		if e != nil {
+			return "", e
+		}
+		return s.username, nil
+	}
+	claims, e := c.checkAccessToken(accessToken)
+	if e != nil {
+		return "", e
+	}
+	username, _ := claims["username"].(string)
+	return username, nil
+}
+
 func (c *Cognito) verifySoftwareToken(body []byte) (any, *Error) {
 	var in struct{ AccessToken, Session, UserCode, FriendlyDeviceName string }
 	if e := decode(body, &in); e != nil {
@@ -265,19 +273,9 @@ func (c *Cognito) verifySoftwareToken(body []byte) (any, *Error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var username string
-	if in.Session != "" {
-		s, e := c.takeSession(in.Session, "ASSOCIATED")
-		if e != nil {
-			return nil, e
-		}
-		username = s.username
-	} else {
-		claims, e := c.checkAccessToken(in.AccessToken)
-		if e != nil {
-			return nil, e
-		}
-		username, _ = claims["username"].(string)
+	username, e := c.caller(in.Session, "ASSOCIATED", in.AccessToken)
+	if e != nil {
+		return nil, e
 	}
 	u, ok := c.users[username]
 	if !ok || u.pendingSecret == "" {
