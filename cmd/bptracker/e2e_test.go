@@ -160,11 +160,21 @@ func (r *response) errorBody(t testing.TB) (code string, fields map[string]strin
 
 func (c *client) do(method, path string, body any) *response {
 	c.t.Helper()
+	return c.doWith(method, path, nil, body)
+}
+
+// doWith sends body (JSON, or a string of JSON, or raw []byte) with the
+// client's headers and then header, which can replace the JSON
+// Content-Type.
+func (c *client) doWith(method, path string, header map[string]string, body any) *response {
+	c.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
 	case string:
 		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
 	default:
 		buf, _ := json.Marshal(b)
 		rd = bytes.NewReader(buf)
@@ -178,6 +188,9 @@ func (c *client) do(method, path string, body any) *response {
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
 	}
 	for k, v := range c.cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})

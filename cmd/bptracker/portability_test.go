@@ -4,8 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,25 +13,7 @@ import (
 // post sends a raw body (an import file) and returns the response.
 func (c *client) post(path, contentType string, body []byte) *response {
 	c.t.Helper()
-	return c.postWith(path, map[string]string{"Content-Type": contentType}, body)
-}
-
-func (c *client) postWith(path string, header map[string]string, body []byte) *response {
-	c.t.Helper()
-	req, _ := http.NewRequest("POST", c.base+path, bytes.NewReader(body))
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	for k, v := range c.cookies {
-		req.AddCookie(&http.Cookie{Name: k, Value: v})
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return &response{status: resp.StatusCode, header: resp.Header, body: b}
+	return c.doWith("POST", path, map[string]string{"Content-Type": contentType}, body)
 }
 
 // TestImportExport drives the portability endpoints and CLI through the
@@ -70,7 +50,7 @@ func TestImportExport(t *testing.T) {
 	}
 	// The web app gzips text files (Lambda takes 6 MB of request).
 	gz := gzipOf(csv)
-	r = c.postWith("/api/v1/patients/me/imports?dry_run=true", map[string]string{"Content-Type": "text/csv", "Content-Encoding": "gzip"}, gz)
+	r = c.doWith("POST", "/api/v1/patients/me/imports?dry_run=true", map[string]string{"Content-Type": "text/csv", "Content-Encoding": "gzip"}, gz)
 	if r.json(t, &res); r.status != 200 || res.WouldImport != 2 {
 		t.Fatalf("gzip'd dry run: %d %s, want the same 2 readings", r.status, r.body)
 	}
@@ -85,7 +65,7 @@ func TestImportExport(t *testing.T) {
 		{"br", csv, 400, "Content-Encoding is not supported"},
 		{"gzip", gzipOf(bytes.Repeat([]byte("2026-01-05;07:30;128;82;64;\n"), 400_000)), 413, "larger than 10 MB once uncompressed"},
 	} {
-		r := c.postWith("/api/v1/patients/me/imports?dry_run=true", map[string]string{"Content-Type": "text/csv", "Content-Encoding": tt.encoding}, tt.body)
+		r := c.doWith("POST", "/api/v1/patients/me/imports?dry_run=true", map[string]string{"Content-Type": "text/csv", "Content-Encoding": tt.encoding}, tt.body)
 		if r.status != tt.status || !strings.Contains(string(r.body), tt.message) {
 			t.Errorf("Content-Encoding %s, %d bytes: %d %s, want %d and %q", tt.encoding, len(tt.body), r.status, r.body, tt.status, tt.message)
 		}
