@@ -31,7 +31,10 @@ type env struct {
 	srv *httptest.Server
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, nil) }
+
+// newEnvWith builds the env with the service's store wrapped by wrap.
+func newEnvWith(t testing.TB, wrap func(bptracker.Store) bptracker.Store) *env {
 	t.Helper()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "t.db"))
 	if err != nil {
@@ -47,7 +50,11 @@ func newEnv(t testing.TB) *env {
 	cfg := service.DefaultConfig()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg.Logger = quiet
-	svc := service.New(db, keys, nil, cfg)
+	var store bptracker.Store = db
+	if wrap != nil {
+		store = wrap(db)
+	}
+	svc := service.New(store, keys, nil, cfg)
 	handler := bphttp.NewServer(svc, bphttp.Options{Logger: quiet})
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)

@@ -229,10 +229,12 @@ func (s *Server) wrapRoute(rt Route) http.Handler {
 			// The route's action is decided before the handler runs: for the
 			// {pid} of the path by the policy, otherwise by role.
 			if strings.Contains(rt.Pattern, "{pid}") {
-				if err := s.svc.Authorize(r.Context(), a, rt.Action, patientID(r, a)); err != nil {
+				ctx, err := s.svc.Authorize(r.Context(), a, rt.Action, patientID(r, a))
+				if err != nil {
 					writeError(w, r, err)
 					return
 				}
+				r = r.WithContext(ctx)
 			} else if !bptracker.DecideService(a.User.Role, rt.Action) {
 				writeError(w, r, bptracker.Errorf(bptracker.EFORBIDDEN, "your role does not allow this"))
 				return

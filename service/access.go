@@ -6,8 +6,23 @@ import (
 	"github.com/bptracker/bptracker"
 )
 
+// decided is a relation Authorize has looked up, carried by the request's
+// context so that the service method the handler then calls does not look
+// it up again. Only the lookup is reused: the decision is made again, at
+// that moment, for that method's action.
+type decided struct {
+	actor     *Actor
+	patientID string
+	rel       bptracker.Relation
+}
+
+type decidedKey struct{}
+
 // relation works out how the actor stands to the patient's record now.
 func (s *Service) relation(ctx context.Context, a *Actor, patientID string) (bptracker.Relation, error) {
+	if d, ok := ctx.Value(decidedKey{}).(*decided); ok && d.actor == a && d.patientID == patientID {
+		return d.rel, nil
+	}
 	var rel bptracker.Relation
 	now := s.cfg.Now()
 	switch a.User.Role {
@@ -70,9 +85,14 @@ func (s *Service) authorizeService(ctx context.Context, a *Actor, action bptrack
 
 // Authorize checks an action on a patient's record before a handler reads
 // its input, so a caller who may not act on the record learns nothing from
-// validation errors. The service methods check again: they are also called
-// from the command line.
-func (s *Service) Authorize(ctx context.Context, a *Actor, action bptracker.Action, patientID string) error {
-	_, err := s.authorize(ctx, a, action, patientID)
-	return err
+// validation errors. The service methods check again (they are also called
+// from the command line and from background jobs); given the returned
+// context, they reuse the relation looked up here instead of reading the
+// grants again.
+func (s *Service) Authorize(ctx context.Context, a *Actor, action bptracker.Action, patientID string) (context.Context, error) {
+	rel, err := s.authorize(ctx, a, action, patientID)
+	if err != nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, decidedKey{}, &decided{actor: a, patientID: patientID, rel: rel}), nil
 }
