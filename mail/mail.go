@@ -36,7 +36,12 @@ func (s *SMTP) Send(ctx context.Context, to, subject, body string) error {
 	if err != nil {
 		return fmt.Errorf("mail: connect to relay: %w", err)
 	}
-	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	// The whole conversation ends by the caller's deadline, or in 30 s.
+	deadline := time.Now().Add(30 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	conn.SetDeadline(deadline)
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
 		conn.Close()

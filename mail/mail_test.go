@@ -2,8 +2,10 @@ package mail_test
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bptracker/bptracker/internal/smtpfake"
 	"github.com/bptracker/bptracker/mail"
@@ -23,5 +25,36 @@ func TestSend(t *testing.T) {
 	}
 	if err := s.Send(context.Background(), "a@example.org\r\nBcc: evil@example.org", "x", "y"); err == nil {
 		t.Error("a header injection was sent")
+	}
+}
+
+// TestSendHonoursDeadline: a relay that accepts and never answers holds a
+// send only until the caller's deadline, not the 30 s conversation limit.
+func TestSendHonoursDeadline(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // silent until the test ends
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- (&mail.SMTP{Addr: ln.Addr().String(), From: "noreply@example.org"}).Send(ctx, "pat@example.org", "s", "b") }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a send to a silent relay succeeded")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the send outlived its context's deadline by 10 s")
 	}
 }

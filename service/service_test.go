@@ -34,6 +34,12 @@ func (c *clock) Add(d time.Duration) {
 
 func newService(t *testing.T) (*service.Service, *sqlite.DB, *clock) {
 	t.Helper()
+	return newServiceWith(t, nil)
+}
+
+// newServiceWith is newService with the configuration changed by set.
+func newServiceWith(t *testing.T, set func(*service.Config)) (*service.Service, *sqlite.DB, *clock) {
+	t.Helper()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +54,9 @@ func newService(t *testing.T) (*service.Service, *sqlite.DB, *clock) {
 	}
 	cfg := service.DefaultConfig()
 	cfg.Now = clk.Now
+	if set != nil {
+		set(&cfg)
+	}
 	return service.New(db, keys, nil, cfg), db, clk
 }
 
