@@ -26,12 +26,12 @@ type readingBody struct {
 	CreatedBy string             `json:"cb"`
 	CreatedAt time.Time          `json:"ca"`
 
-	takenAt time.Time // set instead of TakenAt by decodeBody; see time()
+	takenAt time.Time // set instead of TakenAt by decodeBody and sealReading; see time()
 }
 
 func (s *Service) sealReading(ctx context.Context, r *bptracker.Reading) (*bptracker.ReadingRecord, error) {
 	body := readingBody{
-		TakenAt: r.TakenAt.Format(time.RFC3339Nano), Systolic: r.Systolic, Diastolic: r.Diastolic, Pulse: r.Pulse,
+		takenAt: r.TakenAt, Systolic: r.Systolic, Diastolic: r.Diastolic, Pulse: r.Pulse,
 		Arm: r.Arm, Position: r.Position, Irregular: r.IrregularHeartbeat, Note: r.Note, Tags: r.Tags,
 		Source: r.Source, SessionID: r.SessionID, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt,
 	}
