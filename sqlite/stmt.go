@@ -18,13 +18,22 @@ type stmtCache struct {
 
 func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.m[q]; ok {
+	s, ok := c.m[q]
+	c.mu.Unlock()
+	if ok {
 		return s, nil
 	}
+	// Prepared outside the lock, so a first use does not hold up every
+	// other read; of two that raced, the first stored is kept.
 	s, err := c.db.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if kept, ok := c.m[q]; ok {
+		s.Close()
+		return kept, nil
 	}
 	if c.m == nil {
 		c.m = map[string]*sql.Stmt{}
