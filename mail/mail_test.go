@@ -48,7 +48,9 @@ func TestSendHonoursDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- (&mail.SMTP{Addr: ln.Addr().String(), From: "noreply@example.org"}).Send(ctx, "pat@example.org", "s", "b") }()
+	go func() {
+		done <- (&mail.SMTP{Addr: ln.Addr().String(), From: "noreply@example.org"}).Send(ctx, "pat@example.org", "s", "b")
+	}()
 	select {
 	case err := <-done:
 		if err == nil {
