@@ -77,6 +77,11 @@ func (s *Service) Import(ctx context.Context, a *Actor, patientID string, data [
 	if opt.DateOrder != "" && opt.DateOrder != importer.DateOrderDMY && opt.DateOrder != importer.DateOrderMDY {
 		return nil, fieldError("date_order", "date_order must be dmy or mdy")
 	}
+	if !opt.DryRun {
+		if err := s.noImportRunning(ctx, patientID); err != nil {
+			return nil, err
+		}
+	}
 	parsed, err := importer.Parse(data, importer.Options{Format: opt.Format, DateOrder: opt.DateOrder, Location: loc, Now: s.cfg.Now()})
 	if err != nil {
 		return nil, err
@@ -139,6 +144,22 @@ func (s *Service) Import(ctx context.Context, a *Actor, patientID string, data [
 	}
 	res.Imported = len(recs)
 	return res, nil
+}
+
+// noImportRunning refuses a second import while a job is running: the
+// job's readings wait in its chunks, where the duplicate check cannot see
+// them, so the same rows imported again meanwhile would be stored twice.
+func (s *Service) noImportRunning(ctx context.Context, patientID string) error {
+	jobs, err := s.store.FindJobs(ctx, patientID)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.Status == bptracker.JobRunning {
+			return bptracker.Errorf(bptracker.ECONFLICT, "an import is still running; wait for it to finish, then import again")
+		}
+	}
+	return nil
 }
 
 // startImportJob stores the sealed readings as a job's chunks. Its audit
