@@ -237,7 +237,9 @@ func (s *Service) ImportJob(ctx context.Context, a *Actor, patientID, id string)
 
 // ContinueImport writes a job's next chunks for about budget. Two callers
 // at once are safe: a chunk written already answers ECONFLICT, which counts
-// as written, and the job's version check keeps one account of progress.
+// as written, and the job's version check keeps one account of progress;
+// a caller that finds the job moved on looks again, so each ends with the
+// job's current view, done when the other finished it.
 func (s *Service) ContinueImport(ctx context.Context, a *Actor, patientID, id string, budget time.Duration) (*JobView, error) {
 	rel, err := s.authorize(ctx, a, bptracker.ActionWriteHealth, patientID)
 	if err != nil {
@@ -253,6 +255,18 @@ func (s *Service) ContinueImport(ctx context.Context, a *Actor, patientID, id st
 			return jobView(j), nil
 		}
 		data, err := s.store.FindJobChunk(ctx, patientID, id, j.Next)
+		if bptracker.ErrorCode(err) == bptracker.ENOTFOUND {
+			// Another writer (the background runner, a second tab) may
+			// have ended the job, which deletes its chunks, since it was
+			// read: look again.
+			cur, ferr := s.store.FindJob(ctx, patientID, id)
+			if ferr != nil {
+				return nil, ferr
+			}
+			if cur.Version != j.Version {
+				continue
+			}
+		}
 		if err != nil {
 			return nil, err
 		}

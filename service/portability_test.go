@@ -3,12 +3,18 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/bptracker/bptracker"
+	"github.com/bptracker/bptracker/keyring"
 	"github.com/bptracker/bptracker/service"
+	"github.com/bptracker/bptracker/sqlite"
+	"github.com/tink-crypto/tink-go/v2/aead"
+	"github.com/tink-crypto/tink-go/v2/keyset"
 )
 
 // importPatient enrols a patient and returns the patient acting on their
@@ -79,4 +85,135 @@ func finishJob(t *testing.T, s *service.Service, a *service.Actor, id string) *s
 	}
 	t.Fatal("the job did not end")
 	return nil
+}
+
+// raceStore lets a test act between a continuer reading a job and reading
+// its next chunk.
+type raceStore struct {
+	*sqlite.DB
+	beforeChunk func(n int)
+}
+
+func (r *raceStore) FindJobChunk(ctx context.Context, patientID, id string, n int) ([]byte, error) {
+	if f := r.beforeChunk; f != nil {
+		f(n)
+	}
+	return r.DB.FindJobChunk(ctx, patientID, id, n)
+}
+
+// newServiceOn is newService over a wrapper of its database.
+func newServiceOn(t *testing.T, wrap func(*sqlite.DB) bptracker.Store) (*service.Service, *sqlite.DB, *clock) {
+	t.Helper()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	h, _ := keyset.NewHandle(aead.AES256GCMKeyTemplate())
+	kek, _ := aead.New(h)
+	keys, err := keyring.New(context.Background(), kek, db, time.Minute, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := service.DefaultConfig()
+	cfg.Now = clk.Now
+	return service.New(wrap(db), keys, nil, cfg), db, clk
+}
+
+// TestContinueImportRace: the background runner and the web app continue
+// one job; whichever ends it deletes its chunks, and the other, finding
+// the chunk gone, answers the finished job rather than not found.
+func TestContinueImportRace(t *testing.T) {
+	rs := &raceStore{}
+	s, db, clk := newServiceOn(t, func(db *sqlite.DB) bptracker.Store { rs.DB = db; return rs })
+	ctx := context.Background()
+	a := importPatient(t, s, clk, "rae@example.org")
+	res, err := s.Import(ctx, a, a.User.ID, readingsCSV(777, clk.Now()), service.ImportOptions{Async: true})
+	if err != nil || res.Job == nil {
+		t.Fatalf("import: %+v, %v; want a job", res, err)
+	}
+	chunks := (777 + 49) / 50
+	// The first caller reaches the last chunk; the second, meanwhile,
+	// writes it and ends the job.
+	var other *service.JobView
+	var otherErr error
+	rs.beforeChunk = func(n int) {
+		if n != chunks-1 {
+			return
+		}
+		rs.beforeChunk = nil
+		other, otherErr = s.ContinueImport(ctx, a, a.User.ID, res.Job.ID, time.Minute)
+	}
+	v, err := s.ContinueImport(ctx, a, a.User.ID, res.Job.ID, time.Minute)
+	if err != nil || v.Status != bptracker.JobDone || v.Done != 777 {
+		t.Fatalf("the caller that lost the race: %+v, %v; want the done job", v, err)
+	}
+	if otherErr != nil || other == nil || other.Status != bptracker.JobDone || other.Done != 777 {
+		t.Fatalf("the caller that ended the job: %+v, %v", other, otherErr)
+	}
+	wantReadings(t, db, a.User.ID, 777)
+}
+
+// TestContinueImportConcurrent: two callers continuing one job at once
+// both end with its done view, and every reading is stored exactly once.
+func TestContinueImportConcurrent(t *testing.T) {
+	s, db, clk := newService(t)
+	ctx := context.Background()
+	a := importPatient(t, s, clk, "cy@example.org")
+	res, err := s.Import(ctx, a, a.User.ID, readingsCSV(1234, clk.Now()), service.ImportOptions{Async: true})
+	if err != nil || res.Job == nil {
+		t.Fatalf("import: %+v, %v; want a job", res, err)
+	}
+	var wg sync.WaitGroup
+	views := make([]*service.JobView, 2)
+	errs := make([]error, 2)
+	for i := range views {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				views[i], errs[i] = s.ContinueImport(ctx, a, a.User.ID, res.Job.ID, time.Minute)
+				if errs[i] != nil || views[i].Status != bptracker.JobRunning {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, v := range views {
+		if errs[i] != nil || v.Status != bptracker.JobDone || v.Done != 1234 {
+			t.Fatalf("caller %d: %+v, %v; want the done job", i, v, errs[i])
+		}
+	}
+	wantReadings(t, db, a.User.ID, 1234)
+	if _, err := bptracker.VerifyAudit(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantReadings checks the patient has n readings, each stored once.
+func wantReadings(t *testing.T, db *sqlite.DB, patientID string, n int) {
+	t.Helper()
+	seen := map[int64]bool{}
+	f := bptracker.ReadingFilter{PatientID: patientID, Limit: 500}
+	for {
+		recs, next, err := db.FindReadings(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if seen[r.TakenAt.UnixNano()] {
+				t.Fatalf("a reading at %v is stored twice", r.TakenAt)
+			}
+			seen[r.TakenAt.UnixNano()] = true
+		}
+		if next == "" {
+			break
+		}
+		f.Cursor = next
+	}
+	if len(seen) != n {
+		t.Fatalf("readings = %d, want %d", len(seen), n)
+	}
 }
