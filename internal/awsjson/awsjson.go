@@ -147,10 +147,13 @@ func (c *Client) Call(ctx context.Context, op string, in, out any) error {
 // retryable reports whether an attempt of op that failed with err is tried
 // again; connected says whether it reached the service.
 func (c *Client) retryable(op string, err error, connected bool) bool {
+	if errors.Is(err, errUnreadable) {
+		return false
+	}
 	var e *Error
 	if !errors.As(err, &e) {
-		// No answer (or no readable one): try again, unless the request
-		// may have been processed and must not be sent twice.
+		// No answer: try again, unless the request may have been
+		// processed and must not be sent twice.
 		return !connected || !c.Once[op]
 	}
 	switch {
@@ -190,17 +193,25 @@ func (c *Client) attempt(ctx context.Context, op string, body []byte, hash strin
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return err
-	}
 	if resp.StatusCode != http.StatusOK {
+		// A body cut short still leaves the status and the error type
+		// header, which decide whether to retry.
 		return parseError(resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), b)
 	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("%s %s: unreadable answer: %w", c.prefix, op, err)
+	if err == nil {
+		err = json.Unmarshal(b, out)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w: %w", c.prefix, op, errUnreadable, err)
 	}
 	return nil
 }
+
+// errUnreadable marks a success answer whose body could not be read or
+// decoded. The service has processed the request, so it is not sent again
+// (the SDK does not retry a deserialization error either): a second
+// AdminCreateUser, say, would be refused because the first one worked.
+var errUnreadable = errors.New("unreadable answer")
 
 // parseError reads a JSON 1.1 error: {"__type": "ns#Code", "message"}
 // (some services write "Message"), the code also in X-Amzn-ErrorType.

@@ -226,7 +226,6 @@ func TestCallRetriesOnce(t *testing.T) {
 	for _, rep := range []reply{
 		{500, "", `{"__type":"InternalErrorException","message":"boom"}`},
 		{503, "", `not json`},
-		{200, "", `not json`},
 	} {
 		srv := serve(t, rep)
 		call(newClient(srv.URL, nil), "VerifySoftwareToken")
@@ -238,6 +237,35 @@ func TestCallRetriesOnce(t *testing.T) {
 			t.Errorf("other operation, answer %d %s: %d attempts, want %d", rep.status, rep.body, got-1, awsjson.MaxAttempts)
 		}
 	}
+	t.Run("UnreadableSuccess", func(t *testing.T) {
+		// A success answer says the request was processed, whatever its
+		// body: no operation is sent again, as in the SDK.
+		for _, op := range []string{"VerifySoftwareToken", "AdminCreateUser"} {
+			srv := serve(t, reply{200, "", `not json`})
+			err := call(newClient(srv.URL, nil), op)
+			var e *awsjson.Error
+			if err == nil || errors.As(err, &e) || srv.attempts() != 1 {
+				t.Errorf("%s: err %v after %d attempts: want an unreadable-answer error after 1", op, err, srv.attempts())
+			}
+		}
+		// The body cut short: the status was sent, the answer lost.
+		var mu sync.Mutex
+		n := 0
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			n++
+			mu.Unlock()
+			w.Header().Set("Content-Length", "100")
+			io.WriteString(w, `{"User":`)
+		}))
+		t.Cleanup(srv.Close)
+		err := call(newClient(srv.URL, nil), "AdminCreateUser")
+		mu.Lock()
+		defer mu.Unlock()
+		if err == nil || n != 1 {
+			t.Errorf("truncated success answer: err %v after %d attempts: want an error after 1", err, n)
+		}
+	})
 	t.Run("Throttled", func(t *testing.T) {
 		// A throttled request was not processed: safe to send again.
 		srv := serve(t, reply{400, "", `{"__type":"TooManyRequestsException"}`}, reply{200, "", `{}`})
