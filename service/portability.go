@@ -266,13 +266,20 @@ func (s *Service) ContinueImport(ctx context.Context, a *Actor, patientID, id st
 			if cur.Version != j.Version {
 				continue
 			}
+			if err := s.failImportJob(ctx, a, rel, j, "missing"); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if err != nil {
 			return nil, err
 		}
 		recs, err := decodeChunk(data, patientID)
 		if err != nil {
-			return nil, fmt.Errorf("job %s chunk %d: %w", id, j.Next, err)
+			if err := s.failImportJob(ctx, a, rel, j, "unreadable"); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		now := s.cfg.Now().UTC()
 		for _, r := range recs {
@@ -307,6 +314,27 @@ func (s *Service) ContinueImport(ctx context.Context, a *Actor, patientID, id st
 			return nil, err
 		}
 	}
+}
+
+// failImportJob ends a running job whose next chunk is missing or cannot
+// be decoded: no later call could write it, and a job left running would
+// hold off every other import. The readings written so far stay (imported
+// again, they are duplicates); the chunks left go with the job's end. A job
+// another caller moved on meanwhile is left to it (nil: look again).
+func (s *Service) failImportJob(ctx context.Context, a *Actor, rel bptracker.Relation, j *bptracker.Job, why string) error {
+	chunk := j.Next
+	j.Status, j.Version, j.UpdatedAt = bptracker.JobFailed, j.Version+1, s.cfg.Now().UTC()
+	switch err := s.store.UpdateJob(ctx, j); bptracker.ErrorCode(err) {
+	case "":
+	case bptracker.ECONFLICT:
+		return nil
+	default:
+		return err
+	}
+	s.log.Error("import job failed", "job", j.ID, "chunk", chunk, "reason", why)
+	ev := s.event(a, a.Request, "reading.import", j.PatientID, j.ID, bptracker.OutcomeFailure)
+	ev.Via, ev.Detail = rel.Via(), fmt.Sprintf("job=%s failed chunk=%d/%d %s readings=%d", j.ID, chunk+1, j.Chunks, why, j.Done)
+	return s.audit(ctx, ev)
 }
 
 // Export formats.

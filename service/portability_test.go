@@ -88,17 +88,22 @@ func finishJob(t *testing.T, s *service.Service, a *service.Actor, id string) *s
 }
 
 // raceStore lets a test act between a continuer reading a job and reading
-// its next chunk.
+// its next chunk, and change the chunk it reads.
 type raceStore struct {
 	*sqlite.DB
 	beforeChunk func(n int)
+	chunk       func(n int, b []byte, err error) ([]byte, error)
 }
 
 func (r *raceStore) FindJobChunk(ctx context.Context, patientID, id string, n int) ([]byte, error) {
 	if f := r.beforeChunk; f != nil {
 		f(n)
 	}
-	return r.DB.FindJobChunk(ctx, patientID, id, n)
+	b, err := r.DB.FindJobChunk(ctx, patientID, id, n)
+	if f := r.chunk; f != nil {
+		return f(n, b, err)
+	}
+	return b, err
 }
 
 // newServiceOn is newService over a wrapper of its database.
@@ -215,5 +220,68 @@ func wantReadings(t *testing.T, db *sqlite.DB, patientID string, n int) {
 	}
 	if len(seen) != n {
 		t.Fatalf("readings = %d, want %d", len(seen), n)
+	}
+}
+
+// TestImportJobFails: a chunk that is missing or cannot be decoded ends
+// the job as failed (audited), keeping what was written, rather than
+// leaving it running for ever and holding off every other import.
+func TestImportJobFails(t *testing.T) {
+	for name, bad := range map[string]func(b []byte, err error) ([]byte, error){
+		"unreadable": func(b []byte, err error) ([]byte, error) { return b[:len(b)/2], err },
+		"missing": func([]byte, error) ([]byte, error) {
+			return nil, bptracker.Errorf(bptracker.ENOTFOUND, "job chunk not found")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rs := &raceStore{}
+			s, db, clk := newServiceOn(t, func(db *sqlite.DB) bptracker.Store { rs.DB = db; return rs })
+			ctx := context.Background()
+			a := importPatient(t, s, clk, "fay@example.org")
+			file := readingsCSV(600, clk.Now())
+			res, err := s.Import(ctx, a, a.User.ID, file, service.ImportOptions{Async: true})
+			if err != nil || res.Job == nil {
+				t.Fatalf("import: %+v, %v; want a job", res, err)
+			}
+			rs.chunk = func(n int, b []byte, err error) ([]byte, error) {
+				if n == 2 {
+					return bad(b, err)
+				}
+				return b, err
+			}
+			v, err := s.ContinueImport(ctx, a, a.User.ID, res.Job.ID, time.Minute)
+			if err != nil || v.Status != bptracker.JobFailed || v.Done != 100 {
+				t.Fatalf("continue: %+v, %v; want failed after 100 readings", v, err)
+			}
+			if v, err := s.ImportJob(ctx, a, a.User.ID, res.Job.ID); err != nil || v.Status != bptracker.JobFailed {
+				t.Fatalf("job = %+v, %v; want failed", v, err)
+			}
+			if _, err := db.FindJobChunk(ctx, a.User.ID, res.Job.ID, 3); bptracker.ErrorCode(err) != bptracker.ENOTFOUND {
+				t.Fatalf("a chunk of the failed job: %v, want not found", err)
+			}
+			evs, _, err := db.FindAuditEvents(ctx, bptracker.AuditFilter{PatientID: a.User.ID, Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var failed int
+			for _, e := range evs {
+				if e.Action == "reading.import" && e.Outcome == bptracker.OutcomeFailure && e.ResourceID == res.Job.ID {
+					failed++
+					if !strings.Contains(e.Detail, name) {
+						t.Errorf("failure event detail %q does not say %s", e.Detail, name)
+					}
+				}
+			}
+			if failed != 1 {
+				t.Fatalf("failure events = %d, want 1", failed)
+			}
+			wantReadings(t, db, a.User.ID, 100)
+			// The file imported again fills in the rest.
+			rs.chunk = nil
+			again, err := s.Import(ctx, a, a.User.ID, file, service.ImportOptions{})
+			if err != nil || again.Duplicates != 100 || again.Imported != 500 {
+				t.Fatalf("import again: %+v, %v; want 100 duplicates and 500 imported", again, err)
+			}
+		})
 	}
 }

@@ -39,7 +39,7 @@ export default function Data({ pid }: { pid: string }) {
       const running = jobs.find((j) => j.status === 'running');
       if (!running || !live) return;
       const done = await drive(running);
-      if (live) setStatus(`An earlier import finished: ${done.done} readings written.`);
+      if (live) setStatus(done.status === 'failed' ? stopped(done) : `An earlier import finished: ${done.done} readings written.`);
     }).catch(() => { /* the screen works without it */ });
     return () => { live = false; };
   }, [pid]);
@@ -59,6 +59,12 @@ export default function Data({ pid }: { pid: string }) {
       if (r.job) {
         const job = await drive(r.job);
         setResult({ ...r, imported: job.done, job });
+        if (job.status === 'failed') {
+          setImported(false);
+          setError(new Error(stopped(job)));
+          setStatus('');
+          return;
+        }
       }
       setStatus(dry ? 'Checked. Nothing was imported yet.' : 'Import finished.');
     } catch (err) {
@@ -119,6 +125,12 @@ export default function Data({ pid }: { pid: string }) {
       )}
     </section>
   );
+}
+
+// A failed job keeps the readings it wrote; the same file imported again
+// skips them as duplicates and writes the rest.
+function stopped(job: ImportJob): string {
+  return `The import stopped after ${job.done} of ${job.total} readings; import the file again.`;
 }
 
 function isImportResult(x: unknown): x is ImportResult {
