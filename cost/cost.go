@@ -38,7 +38,7 @@ type Input struct {
 	AddReadingWCU, AddReadingRCU float64 // default 3, 1 (reading + id stub + audit event; audit chain head)
 	HistoryRCU, HistoryWCU       float64 // 30-day history of 300 readings: default 7.5 RCU + 1 WCU (its audit event)
 	SessionCheckRCU              float64 // every API request: default 1
-	SigninWCU, SigninRCU         float64 // one whole sign-in: default 4 WCU, 2 RCU
+	SigninWCU, SigninRCU         float64 // one whole sign-in, password and TOTP steps: default 14 WCU, 9 RCU (dynamo.TestSignInCapacity)
 	DynamoDBCallsPerRequest      float64 // DynamoDB API calls per API request, for CloudTrail data events (default 4)
 
 	// Lambda.
@@ -85,8 +85,8 @@ func Defaults(in Input) Input {
 	f(&in.HistoryRCU, 7.5)
 	f(&in.HistoryWCU, 1)
 	f(&in.SessionCheckRCU, 1)
-	f(&in.SigninWCU, 4)
-	f(&in.SigninRCU, 2)
+	f(&in.SigninWCU, 14)
+	f(&in.SigninRCU, 9)
 	f(&in.DynamoDBCallsPerRequest, 4)
 	i(&in.LambdaMemoryMB, 256)
 	f(&in.LambdaMillis, 30)

@@ -31,8 +31,8 @@ func line(tb testing.TB, r Report, service, itemPrefix string) Line {
 //
 //	requests   35 × 3,000                          = 105,000
 //	GB-s       105,000 × 0.030 s × 0.25 GB         = 787.5
-//	WCU        (10×3 + 10×1 + 5×4) × 3,000         = 180,000
-//	RCU        (10×1 + 10×7.5 + 5×2 + 20×1) × 3,000  = 345,000
+//	WCU        (10×3 + 10×1 + 5×14) × 3,000        = 330,000
+//	RCU        (10×1 + 10×7.5 + 5×9 + 20×1) × 3,000  = 450,000
 //	storage    100 × 12 × 30 × (10×600 + 15×300) B = 0.378 GB
 func TestEstimateHundredUsers(t *testing.T) {
 	t.Run("free", func(t *testing.T) {
@@ -56,8 +56,8 @@ func TestEstimateHundredUsers(t *testing.T) {
 	})
 	t.Run("hardened", func(t *testing.T) {
 		r := Estimate(Input{Users: 100, ReadingsPerDay: 10, Profile: ProfileHardened})
-		near(t, "on-demand writes", line(t, r, "DynamoDB", "on-demand writes").USD, 0.180*0.625)
-		near(t, "on-demand reads", line(t, r, "DynamoDB", "on-demand reads").USD, 0.345*0.125)
+		near(t, "on-demand writes", line(t, r, "DynamoDB", "on-demand writes").USD, 0.330*0.625)
+		near(t, "on-demand reads", line(t, r, "DynamoDB", "on-demand reads").USD, 0.450*0.125)
 		near(t, "KMS keys", line(t, r, "KMS", "customer managed").USD, 4)
 		// 105,000 × 0.2 KMS calls = 21,000, 1,000 above the free 20,000.
 		near(t, "KMS requests", line(t, r, "KMS", "requests").USD, 0.1*0.03)
@@ -67,7 +67,7 @@ func TestEstimateHundredUsers(t *testing.T) {
 		// Trail events 20,000 + 21,000 + 420,000 = 461,000 × 1,500 B ×
 		// 0.15 (gzip) = 0.103725 GB a month, × 12 months + 0.01 GB web.
 		near(t, "S3", r.ServiceTotal("S3"), (0.103725*12+0.01)*0.023)
-		want := 0.180*0.625 + 0.345*0.125 + 0.378*0.20 + 7*0.378*0.10 + 4 + 0.003 + 9 + 0.099 + 0.42 + (0.103725*12+0.01)*0.023
+		want := 0.330*0.625 + 0.450*0.125 + 0.378*0.20 + 7*0.378*0.10 + 4 + 0.003 + 9 + 0.099 + 0.42 + (0.103725*12+0.01)*0.023
 		near(t, "total", r.Total, want)
 	})
 }
@@ -146,7 +146,7 @@ func TestWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"profile hardened: 100 users × 10 readings a day", Prices.Date, "WAF", "total", "14.05", "API requests per month: 105,000."} {
+	for _, want := range []string{"profile hardened: 100 users × 10 readings a day", Prices.Date, "WAF", "total", "14.15", "API requests per month: 105,000."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}

@@ -4,15 +4,21 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/pquerna/otp/totp"
+	"github.com/tink-crypto/tink-go/v2/aead"
+	"github.com/tink-crypto/tink-go/v2/keyset"
 
 	"github.com/bptracker/bptracker"
 	"github.com/bptracker/bptracker/dynamo"
+	"github.com/bptracker/bptracker/keyring"
 	"github.com/bptracker/bptracker/service"
 )
 
@@ -320,4 +326,55 @@ func TestCapacity(t *testing.T) {
 		}
 	}
 	t.Log("\n| operation | WCU | RCU | budget WCU / RCU | physical minimum |\n|---|---|---|---|---|\n" + strings.Join(rows, "\n"))
+}
+
+// TestSignInCapacity measures a whole sign-in through the service on
+// DynamoDB: the password step and the TOTP step of a user enrolled
+// earlier. cost.Input's SigninWCU and SigninRCU are these figures.
+func TestSignInCapacity(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	now := capBase
+	clock := func() time.Time { return now }
+	h, _ := keyset.NewHandle(aead.AES256GCMKeyTemplate())
+	kek, _ := aead.New(h)
+	keys, err := keyring.New(ctx, kek, db, time.Minute, clock)
+	must(t, err)
+	cfg := service.DefaultConfig()
+	cfg.Now = clock
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := service.New(db, keys, nil, cfg)
+	const email, pw = "cap@example.org", "correct horse battery staple"
+	req := service.Request{SourceIP: "203.0.113.24", UserAgent: phoneUA, RequestID: newID()}
+	_, err = svc.CreateUser(ctx, nil, req, service.NewUser{Email: email, Password: pw, Role: bptracker.RolePatient})
+	must(t, err)
+	signIn := func(secret string) string {
+		out, pending, err := svc.SignIn(ctx, req, email, pw)
+		must(t, err)
+		if secret == "" {
+			secret = out.TOTPSecret
+		}
+		code, err := totp.GenerateCode(secret, now)
+		must(t, err)
+		_, err = svc.CompleteMFA(ctx, req, pending, code)
+		must(t, err)
+		return secret
+	}
+	secret := signIn("") // the first sign-in enrols TOTP
+	now = now.Add(time.Minute)
+	db.ResetConsumedCapacity()
+	signIn(secret)
+	var got dynamo.Capacity
+	for k, v := range db.ConsumedCapacity() {
+		if !strings.Contains(k, "/") {
+			got.Read += v.Read
+			got.Write += v.Write
+			t.Logf("%s: %.1f WCU, %.1f RCU", k, v.Write, v.Read)
+		}
+	}
+	t.Logf("a whole sign-in: %.1f WCU, %.1f RCU", got.Write, got.Read)
+	const budgetW, budgetR = 14, 9 // cost.Input's SigninWCU, SigninRCU
+	if got.Write > budgetW || got.Read > budgetR || got.Write == 0 {
+		t.Errorf("a sign-in took %.1f WCU / %.1f RCU, budget %d / %d (cost.Input's SigninWCU, SigninRCU)", got.Write, got.Read, budgetW, budgetR)
+	}
 }
