@@ -42,10 +42,42 @@ type JobView struct {
 	Status string `json:"status"`
 	Total  int    `json:"total"`
 	Done   int    `json:"done"`
+	// Result is the import's report once the job has ended (counts and
+	// rejected rows, by row number and reason), so an import resumed in
+	// another tab or after a restart can show it. Lists leave it out.
+	Result *ImportResult `json:"result,omitempty"`
 }
 
 func jobView(j *bptracker.Job) *JobView {
 	return &JobView{ID: j.ID, Status: j.Status, Total: j.Total, Done: j.Done}
+}
+
+// jobResultView is jobView with the report of an ended job.
+func jobResultView(j *bptracker.Job) *JobView {
+	v := jobView(j)
+	if j.Status == bptracker.JobRunning || len(j.Result) == 0 {
+		return v
+	}
+	var res ImportResult
+	if err := json.Unmarshal(j.Result, &res); err == nil {
+		v.Result = &res
+	}
+	return v
+}
+
+// endResult is the job's stored report with the number of readings the
+// job wrote.
+func endResult(j *bptracker.Job) []byte {
+	var res ImportResult
+	if err := json.Unmarshal(j.Result, &res); err != nil {
+		return j.Result
+	}
+	res.Imported, res.Job = j.Done, nil
+	b, err := json.Marshal(res)
+	if err != nil {
+		return j.Result
+	}
+	return b
 }
 
 // ImportResult says what an import did (or, dry, would do).
@@ -232,7 +264,7 @@ func (s *Service) ImportJob(ctx context.Context, a *Actor, patientID, id string)
 	if err != nil {
 		return nil, err
 	}
-	return jobView(j), nil
+	return jobResultView(j), nil
 }
 
 // ContinueImport writes a job's next chunks for about budget. Two callers
@@ -252,7 +284,7 @@ func (s *Service) ContinueImport(ctx context.Context, a *Actor, patientID, id st
 			return nil, err
 		}
 		if j.Status != bptracker.JobRunning || time.Now().After(deadline) {
-			return jobView(j), nil
+			return jobResultView(j), nil
 		}
 		data, err := s.store.FindJobChunk(ctx, patientID, id, j.Next)
 		if bptracker.ErrorCode(err) == bptracker.ENOTFOUND {
@@ -293,12 +325,7 @@ func (s *Service) ContinueImport(ctx context.Context, a *Actor, patientID, id st
 		j.Next, j.Done, j.Version, j.UpdatedAt = j.Next+1, j.Done+len(recs), j.Version+1, now
 		var done *bptracker.AuditEvent
 		if j.Next == j.Chunks {
-			var res ImportResult
-			if err := json.Unmarshal(j.Result, &res); err == nil {
-				res.Imported, res.Job = j.Total, nil
-				j.Result, _ = json.Marshal(res)
-			}
-			j.Status = bptracker.JobDone
+			j.Status, j.Result = bptracker.JobDone, endResult(j)
 			done = s.event(a, a.Request, "reading.import", patientID, id, bptracker.OutcomeSuccess)
 			done.Via, done.Detail = rel.Via(), fmt.Sprintf("job=%s finished readings=%d", id, j.Total)
 		}
@@ -324,6 +351,7 @@ func (s *Service) ContinueImport(ctx context.Context, a *Actor, patientID, id st
 func (s *Service) failImportJob(ctx context.Context, a *Actor, rel bptracker.Relation, j *bptracker.Job, why string) error {
 	chunk := j.Next
 	j.Status, j.Version, j.UpdatedAt = bptracker.JobFailed, j.Version+1, s.cfg.Now().UTC()
+	j.Result = endResult(j)
 	switch err := s.store.UpdateJob(ctx, j); bptracker.ErrorCode(err) {
 	case "":
 	case bptracker.ECONFLICT:

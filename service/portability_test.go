@@ -187,7 +187,7 @@ func TestContinueImportConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	for i, v := range views {
-		if errs[i] != nil || v.Status != bptracker.JobDone || v.Done != 1234 {
+		if errs[i] != nil || v.Status != bptracker.JobDone || v.Done != 1234 || v.Result == nil || v.Result.Imported != 1234 {
 			t.Fatalf("caller %d: %+v, %v; want the done job", i, v, errs[i])
 		}
 	}
@@ -250,7 +250,7 @@ func TestImportJobFails(t *testing.T) {
 				return b, err
 			}
 			v, err := s.ContinueImport(ctx, a, a.User.ID, res.Job.ID, time.Minute)
-			if err != nil || v.Status != bptracker.JobFailed || v.Done != 100 {
+			if err != nil || v.Status != bptracker.JobFailed || v.Done != 100 || v.Result == nil || v.Result.Imported != 100 {
 				t.Fatalf("continue: %+v, %v; want failed after 100 readings", v, err)
 			}
 			if v, err := s.ImportJob(ctx, a, a.User.ID, res.Job.ID); err != nil || v.Status != bptracker.JobFailed {
@@ -283,5 +283,42 @@ func TestImportJobFails(t *testing.T) {
 				t.Fatalf("import again: %+v, %v; want 100 duplicates and 500 imported", again, err)
 			}
 		})
+	}
+}
+
+// TestImportJobResult: an ended job keeps the import's report (counts and
+// the rejected rows' numbers and reasons), for a caller that resumes it.
+func TestImportJobResult(t *testing.T) {
+	s, _, clk := newService(t)
+	ctx := context.Background()
+	a := importPatient(t, s, clk, "res@example.org")
+	file := append(readingsCSV(600, clk.Now()), "2020-01-01,08:00,400,80\n2020-01-02,08:00,120,\n"...)
+	res, err := s.Import(ctx, a, a.User.ID, file, service.ImportOptions{Async: true, ValidRows: true})
+	if err != nil || res.Job == nil || len(res.Rejected) != 2 {
+		t.Fatalf("import: %+v, %v; want a job and 2 rejected rows", res, err)
+	}
+	if v, err := s.ImportJob(ctx, a, a.User.ID, res.Job.ID); err != nil || v.Result != nil {
+		t.Fatalf("running job = %+v, %v; want no result yet", v, err)
+	}
+	if v := finishJob(t, s, a, res.Job.ID); v.Result == nil || v.Result.Imported != 600 {
+		t.Fatalf("the last step = %+v; want the result, 600 imported", v)
+	}
+	v, err := s.ImportJob(ctx, a, a.User.ID, res.Job.ID)
+	if err != nil || v.Status != bptracker.JobDone || v.Result == nil {
+		t.Fatalf("job = %+v, %v; want done with its result", v, err)
+	}
+	got := v.Result
+	if got.Imported != 600 || got.WouldImport != 600 || got.Format != res.Format || got.Job != nil ||
+		len(got.Rejected) != 2 || got.Rejected[0].Row != 602 || got.Rejected[1].Row != 603 {
+		t.Fatalf("result = %+v", got)
+	}
+	for _, r := range got.Rejected {
+		if strings.Contains(r.Reason, "400") {
+			t.Errorf("rejection %+v quotes the file", r)
+		}
+	}
+	jobs, err := s.ImportJobs(ctx, a, a.User.ID)
+	if err != nil || len(jobs) != 1 || jobs[0].Result != nil {
+		t.Fatalf("jobs = %+v, %v; want one, without its result", jobs, err)
 	}
 }
