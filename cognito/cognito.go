@@ -137,7 +137,8 @@ var unsigned = map[string]bool{
 	"VerifySoftwareToken": true, "SetUserMFAPreference": true, "RevokeToken": true,
 }
 
-// once lists the operations that spend a TOTP code: Cognito accepts a code
+// once lists the operations that must not reach Cognito twice. Two spend
+// a TOTP code: Cognito accepts a code
 // once, and a challenge session once. After an attempt that may have
 // reached Cognito (a timeout, a lost connection, a 5xx) the code may be
 // spent already, and sending it again would be answered as a wrong code or
@@ -145,7 +146,12 @@ var unsigned = map[string]bool{
 // towards the lockout. So these are retried only when Cognito cannot have
 // seen the attempt (no connection, or throttled); otherwise the error
 // stands and the user signs in again. The SDK retried them like any call.
-var once = map[string]bool{"RespondToAuthChallenge": true, "VerifySoftwareToken": true}
+//
+// AdminCreateUser sent again after it landed would be refused with
+// UsernameExistsException, hiding the sub of the user it made; instead
+// CreateAccount removes a user whose create may have landed, and the
+// person tries again.
+var once = map[string]bool{"RespondToAuthChallenge": true, "VerifySoftwareToken": true, "AdminCreateUser": true}
 
 // final lists error codes the SDK's retryer treats as throttling but
 // Cognito uses for too many attempts (password resets, code checks): a
@@ -522,13 +528,13 @@ func (p *Provider) user(userID string) userRequest {
 	return userRequest{UserPoolId: p.cfg.UserPoolID, Username: p.cfg.Username(userID)}
 }
 
-// CreateAccount creates the Cognito user (username = Username(userID),
-// email verified, no invitation message) with a permanent password and
-// returns its sub. A password the pool's policy refuses removes the user
-// again and answers EINVALID.
-func (p *Provider) CreateAccount(ctx context.Context, userID, email, password string) (string, error) {
+// CreateAccount creates the Cognito user (username = userID, email
+// verified, no invitation message) with a permanent password and returns
+// its sub. A password the pool's policy refuses removes the user again and
+// answers EINVALID.
+func (p *Provider) CreateAccount(ctx context.Context, userID, email, password string) (sub string, err error) {
 	var out adminCreateUserResponse
-	err := p.api.Call(ctx, "AdminCreateUser", adminCreateUserRequest{
+	err = p.api.Call(ctx, "AdminCreateUser", adminCreateUserRequest{
 		userRequest:   p.user(userID),
 		MessageAction: "SUPPRESS",
 		UserAttributes: []attribute{
@@ -536,10 +542,28 @@ func (p *Provider) CreateAccount(ctx context.Context, userID, email, password st
 			{Name: "email_verified", Value: "true"},
 		},
 	}, &out)
+	var ae *awsjson.Error
+	if errors.As(err, &ae) && ae.Status < 500 {
+		// Refused: this call created nothing, and an existing user is
+		// not ours to remove.
+		if ae.Code == "UsernameExistsException" {
+			// The username is a fresh user id, so the user is not someone
+			// else's account: "account exists" would be wrong for the email.
+			return "", fmt.Errorf("cognito: AdminCreateUser: user id %s is taken in the pool: %s", userID, describe(err))
+		}
+		return "", p.mapError("AdminCreateUser", err, "")
+	}
+	// From here on the user may exist (the create landed, or may have
+	// landed before its answer was lost). Any failure removes it, or it
+	// would hold the email alias, and the email, for good.
+	defer func() {
+		if err != nil {
+			err = p.removeAfterFailedCreate(ctx, userID, err)
+		}
+	}()
 	if err != nil {
 		return "", p.mapError("AdminCreateUser", err, "")
 	}
-	var sub string
 	if out.User != nil {
 		for _, a := range out.User.Attributes {
 			if a.Name == "sub" {
@@ -547,16 +571,25 @@ func (p *Provider) CreateAccount(ctx context.Context, userID, email, password st
 			}
 		}
 	}
-	if err := p.SetPassword(ctx, userID, password); err != nil {
-		if derr := p.DeleteAccount(ctx, userID); derr != nil {
-			return "", errors.Join(err, fmt.Errorf("cognito: remove user %s after a failed create: %w", userID, derr))
-		}
-		return "", err
-	}
 	if sub == "" {
 		return "", fmt.Errorf("cognito: AdminCreateUser returned no sub for user %s", userID)
 	}
+	if err := p.SetPassword(ctx, userID, password); err != nil {
+		return "", err
+	}
 	return sub, nil
+}
+
+// removeAfterFailedCreate deletes userID's pool user after CreateAccount
+// failed with err. It runs on a context of its own: the caller's may be
+// what ran out.
+func (p *Provider) removeAfterFailedCreate(ctx context.Context, userID string, err error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if derr := p.DeleteAccount(ctx, userID); derr != nil {
+		return errors.Join(err, fmt.Errorf("cognito: remove user %s after a failed create: %w", userID, derr))
+	}
+	return err
 }
 
 // ChangePassword checks the old password with InitiateAuth and sets the

@@ -246,6 +246,102 @@ func TestCreateAccountErrPassword(t *testing.T) {
 	fp.create(t, p, fakeUser, fakeEmail, fakePassword)
 }
 
+// TestCreateAccountRemovesUser: a create that may have landed, then
+// failed, leaves no user holding the email.
+func TestCreateAccountRemovesUser(t *testing.T) {
+	ctx := context.Background()
+	// freed checks that the pool has no user and that the email is free.
+	freed := func(t *testing.T, fp *fakePool, p *cognito.Provider) {
+		t.Helper()
+		if u := fp.fake.User(fakeUser); u != nil {
+			t.Fatalf("user left in the pool")
+		}
+		fp.create(t, p, "0190f5a2-0000-7000-8000-0000000000bb", fakeEmail, fakePassword)
+	}
+	t.Run("AnswerLost", func(t *testing.T) {
+		fp := newFakePool(t)
+		p := fp.provider(t, nil)
+		fp.fake.LoseAnswers("AdminCreateUser", 1)
+		_, err := p.CreateAccount(ctx, fakeUser, fakeEmail, fakePassword)
+		wantCode(t, err, bptracker.EINTERNAL)
+		// Sent once: a second create would be refused as a conflict.
+		if got, want := fp.fake.Targets(), []string{"AdminCreateUser", "AdminDeleteUser"}; !slices.Equal(got, want) {
+			t.Errorf("calls: got %v, want %v", got, want)
+		}
+		freed(t, fp, p)
+	})
+	t.Run("ServerError", func(t *testing.T) {
+		fp := newFakePool(t)
+		p := fp.provider(t, nil)
+		create := fp.fake.Handler("AdminCreateUser")
+		fp.fake.Handle("AdminCreateUser", func(b []byte) (any, *awsfake.Error) {
+			create(b)
+			return nil, &awsfake.Error{Status: 500, Type: "InternalErrorException"}
+		})
+		_, err := p.CreateAccount(ctx, fakeUser, fakeEmail, fakePassword)
+		wantCode(t, err, bptracker.EINTERNAL)
+		fp.fake.Handle("AdminCreateUser", create)
+		freed(t, fp, p)
+	})
+	t.Run("NoSub", func(t *testing.T) {
+		fp := newFakePool(t)
+		p := fp.provider(t, nil)
+		create := fp.fake.Handler("AdminCreateUser")
+		fp.fake.Handle("AdminCreateUser", func(b []byte) (any, *awsfake.Error) {
+			if _, e := create(b); e != nil {
+				return nil, e
+			}
+			return map[string]any{"User": map[string]any{"Username": fakeUser}}, nil
+		})
+		_, err := p.CreateAccount(ctx, fakeUser, fakeEmail, fakePassword)
+		wantCode(t, err, bptracker.EINTERNAL)
+		if got, want := fp.fake.Targets(), []string{"AdminCreateUser", "AdminDeleteUser"}; !slices.Equal(got, want) {
+			t.Errorf("calls: got %v, want %v (no password set for a user without a sub)", got, want)
+		}
+		fp.fake.Handle("AdminCreateUser", create)
+		freed(t, fp, p)
+	})
+	t.Run("RemoveFails", func(t *testing.T) {
+		fp := newFakePool(t)
+		p := fp.provider(t, nil)
+		fp.fake.LoseAnswers("AdminCreateUser", 1)
+		fp.fake.Handle("AdminDeleteUser", func([]byte) (any, *awsfake.Error) {
+			return nil, &awsfake.Error{Status: 500, Type: "InternalErrorException"}
+		})
+		_, err := p.CreateAccount(ctx, fakeUser, fakeEmail, fakePassword)
+		if err == nil || !strings.Contains(err.Error(), "remove user "+fakeUser) {
+			t.Errorf("got %v, want an error naming the user left behind", err)
+		}
+		if strings.Contains(err.Error(), fakeEmail) {
+			t.Errorf("error %q names the email", err)
+		}
+	})
+}
+
+// TestCreateAccountErrTaken: a refused create removes nothing.
+func TestCreateAccountErrTaken(t *testing.T) {
+	fp := newFakePool(t)
+	p := fp.provider(t, nil)
+	ctx := context.Background()
+	fp.create(t, p, fakeUser, fakeEmail, fakePassword)
+	t.Run("Email", func(t *testing.T) {
+		_, err := p.CreateAccount(ctx, "0190f5a2-0000-7000-8000-0000000000bb", fakeEmail, fakePassword)
+		wantCode(t, err, bptracker.ECONFLICT)
+	})
+	t.Run("UserID", func(t *testing.T) {
+		// User ids are fresh: a taken one is a fault, not the person's
+		// "account exists".
+		_, err := p.CreateAccount(ctx, fakeUser, "other@example.test", fakePassword)
+		wantCode(t, err, bptracker.EINTERNAL)
+	})
+	if u := fp.fake.User(fakeUser); u == nil || u.Email != fakeEmail {
+		t.Errorf("the existing user was changed or removed: %+v", u)
+	}
+	if got := fp.fake.Targets(); slices.Contains(got, "AdminDeleteUser") {
+		t.Errorf("calls %v: a refused create removed a user", got)
+	}
+}
+
 func TestErrorMapping(t *testing.T) {
 	tests := []struct {
 		awsType string

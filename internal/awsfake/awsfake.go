@@ -43,13 +43,14 @@ type Server struct {
 	ops   map[string]Op
 	gets  map[string]http.HandlerFunc
 	calls []Call
+	lose  map[string]int // answers to lose, by operation
 }
 
 // NewServer starts a fake for the target prefix (e.g. "AmazonSSM"), closed
 // when the test ends.
 func NewServer(tb testing.TB, prefix string) *Server {
 	tb.Helper()
-	s := &Server{prefix: prefix, ops: map[string]Op{}, gets: map[string]http.HandlerFunc{}}
+	s := &Server{prefix: prefix, ops: map[string]Op{}, gets: map[string]http.HandlerFunc{}, lose: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	tb.Cleanup(s.Close)
 	return s
@@ -60,6 +61,21 @@ func (s *Server) Handle(op string, fn Op) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ops[op] = fn
+}
+
+// Handler returns the handler for operation op, or nil: a test can wrap it.
+func (s *Server) Handler(op string) Op {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ops[op]
+}
+
+// LoseAnswers makes the next n calls of op run and then close the
+// connection without an answer, as when an answer is lost on the way.
+func (s *Server) LoseAnswers(op string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lose[op] = n
 }
 
 // HandleGet serves GET requests for path (e.g. a JWKS document).
@@ -112,13 +128,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Target: target, Body: body,
 		Signed: strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ")})
-	op, ok := s.ops[strings.TrimPrefix(target, s.prefix+".")]
+	name := strings.TrimPrefix(target, s.prefix+".")
+	op, ok := s.ops[name]
+	lose := s.lose[name] > 0
+	if lose {
+		s.lose[name]--
+	}
 	s.mu.Unlock()
 	if !ok || !strings.HasPrefix(target, s.prefix+".") {
 		writeError(w, &Error{Status: 400, Type: "UnknownOperationException", Message: "unknown operation " + target})
 		return
 	}
 	out, e := op(body)
+	if lose {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
 	if e != nil {
 		writeError(w, e)
 		return

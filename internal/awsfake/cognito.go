@@ -30,7 +30,8 @@ import (
 //     Session; RespondToAuthChallenge for MFA_SETUP and SOFTWARE_TOKEN_MFA;
 //   - SetUserMFAPreference, AdminSetUserMFAPreference, AdminUserGlobalSignOut,
 //     AdminCreateUser, AdminSetUserPassword, AdminDeleteUser, AdminGetUser,
-//     AdminDisableUser, AdminEnableUser, RevokeToken;
+//     AdminDisableUser, AdminEnableUser, RevokeToken; the email is a
+//     sign-in alias, held by one user;
 //   - the pool's JWKS at /POOL/.well-known/jwks.json, and RS256 tokens.
 //
 // Sessions are single-use and last three minutes, as in Cognito.
@@ -468,6 +469,19 @@ func (c *Cognito) adminCreateUser(body []byte) (any, *Error) {
 	defer c.mu.Unlock()
 	if _, ok := c.users[in.Username]; ok {
 		return nil, &Error{Type: "UsernameExistsException", Message: "User account already exists"}
+	}
+	// The email is a sign-in alias, as in the deployed pool: one user
+	// holds a verified email.
+	email := ""
+	for _, a := range in.UserAttributes {
+		if a.Name == "email" {
+			email = a.Value
+		}
+	}
+	for _, u := range c.users {
+		if email != "" && u.Email == email {
+			return nil, &Error{Type: "AliasExistsException", Message: "An account with the given email already exists."}
+		}
 	}
 	sub := make([]byte, 16)
 	rand.Read(sub)
