@@ -149,11 +149,11 @@ func (s *Server) handlePanel(w http.ResponseWriter, r *http.Request, a *service.
 	if err != nil {
 		return err
 	}
-	// Riskiest first by default; ?sort=name, ?flag=severe_7d|above_target|no_reading_14d.
+	// Riskiest first by default; ?sort=name, ?flag= one of the panel flags.
 	q := r.URL.Query()
 	if flag := q.Get("flag"); flag != "" {
-		if flag != "severe_7d" && flag != "above_target" && flag != "no_reading_14d" {
-			return fieldError("flag", "flag must be severe_7d, above_target or no_reading_14d")
+		if flag != service.FlagSevere7d && flag != service.FlagAboveTarget && flag != service.FlagNoReading14d {
+			return fieldError("flag", "flag must be "+service.FlagSevere7d+", "+service.FlagAboveTarget+" or "+service.FlagNoReading14d)
 		}
 		kept := list[:0]
 		for _, p := range list {

@@ -289,6 +289,13 @@ func (s *Service) SetClinical(ctx context.Context, a *Actor, patientID string, i
 	return u, err
 }
 
+// The flags a panel entry can carry.
+const (
+	FlagSevere7d     = "severe_7d"      // a severe reading in the last 7 days
+	FlagAboveTarget  = "above_target"   // the 7-day mean systolic above the patient's target
+	FlagNoReading14d = "no_reading_14d" // no reading for 14 days
+)
+
 // PanelEntry is one patient on a provider's or carer's panel.
 type PanelEntry struct {
 	ID           string             `json:"id"`
@@ -345,7 +352,7 @@ func (s *Service) Panel(ctx context.Context, a *Actor) ([]*PanelEntry, error) {
 				}
 				e.Latest = view(r, p.Guideline)
 			}
-			e.Flags = append(e.Flags, "no_reading_14d")
+			e.Flags = append(e.Flags, FlagNoReading14d)
 		}
 		week := now.AddDate(0, 0, -7)
 		sum := bptracker.Summarize(rs, bptracker.SummaryOptions{Guideline: p.Guideline, Target: p.Target, From: &week})
@@ -354,11 +361,11 @@ func (s *Service) Panel(ctx context.Context, a *Actor) ([]*PanelEntry, error) {
 			e.Category, e.TimeInTarget = sum.AverageCategory, sum.TimeInTarget
 			e.risk = sum.AverageCategory.RankIn(p.Guideline)
 			if sum.SevereCount > 0 {
-				e.Flags = append(e.Flags, "severe_7d")
+				e.Flags = append(e.Flags, FlagSevere7d)
 				e.risk += 100
 			}
 			if sum.Systolic.Mean > float64(p.Target.SystolicHigh) {
-				e.Flags = append(e.Flags, "above_target")
+				e.Flags = append(e.Flags, FlagAboveTarget)
 				e.risk += 10
 			}
 		}
