@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/bptracker/bptracker"
 	"github.com/bptracker/bptracker/cost"
 	"github.com/bptracker/bptracker/dynamo"
+	"github.com/bptracker/bptracker/importer"
 	"github.com/bptracker/bptracker/service"
 	"golang.org/x/term"
 )
@@ -56,7 +58,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	if patient == "" || file == "" {
 		return usageError{"usage: bptracker import --data DIR --patient EMAIL [--dry-run] [--valid-rows] [--date-order dmy|mdy] [--tz ZONE] FILE"}
 	}
-	data, err := readLimited(file, 10<<20)
+	data, err := readLimited(file, importer.MaxInputBytes)
 	if err != nil {
 		return err
 	}
@@ -188,39 +190,48 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		*p.dst = &t
 	}
-	w := stdout
-	if out != "" {
-		fh, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			return err
+	write := func(w io.Writer) error {
+		if format == "archive" {
+			return describe(a.svc.Archive(ctx, actor, actor.User.ID, w))
 		}
-		defer fh.Close()
-		w = fh
-	}
-	tty := out != "" && isTerminal(stderr)
-	if tty {
-		progressBar(stderr, "exporting", 0, 1)
-	}
-	if format == "archive" {
-		if err := a.svc.Archive(ctx, actor, actor.User.ID, w); err != nil {
-			return describe(err)
-		}
-	} else {
 		ex, err := a.svc.Export(ctx, actor, actor.User.ID, format, fromT, toT)
 		if err != nil {
 			return describe(err)
 		}
-		if _, err := w.Write(ex.Body); err != nil {
-			return err
-		}
+		_, err = w.Write(ex.Body)
+		return err
 	}
-	if tty {
-		progressBar(stderr, "exporting", 1, 1)
+	if out == "" {
+		return write(stdout)
 	}
-	if out != "" {
-		fmt.Fprintf(stderr, "wrote %s\n", out)
+	if err := writeFileAtomic(out, write); err != nil {
+		return err
 	}
+	fmt.Fprintf(stderr, "wrote %s\n", out)
 	return nil
+}
+
+// writeFileAtomic writes path through a temporary file beside it, renamed
+// into place only once written and closed: a failed export leaves no
+// truncated file (nor replaces a good one).
+func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
+	fh, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp") // mode 0600
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			fh.Close()
+			os.Remove(fh.Name())
+		}
+	}()
+	if err := write(fh); err != nil {
+		return err
+	}
+	if err := fh.Close(); err != nil {
+		return err
+	}
+	return os.Rename(fh.Name(), path)
 }
 
 func runAuditExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -140,6 +140,17 @@ func TestImportExport(t *testing.T) {
 	if b, _ := os.ReadFile(pdf); !bytes.HasPrefix(b, []byte("%PDF")) {
 		t.Fatal("the exported file is not a PDF")
 	}
+	// A failed export leaves the file it would have replaced, and nothing
+	// else, in the directory.
+	if out, err := bpt(t, "", "export", "--data", data, "--patient", "ivy@example.org", "--format", "docx", "--out", pdf); err == nil {
+		t.Fatalf("export as docx: %s, want an error", out)
+	}
+	if b, _ := os.ReadFile(pdf); !bytes.HasPrefix(b, []byte("%PDF")) {
+		t.Fatal("a failed export replaced the file")
+	}
+	if left, _ := os.ReadDir(filepath.Dir(pdf)); len(left) != 1 {
+		t.Fatalf("after a failed export the directory holds %d files, want the one", len(left))
+	}
 }
 
 func gzipOf(b []byte) []byte {
