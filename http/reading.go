@@ -58,12 +58,7 @@ func rangeParams(r *http.Request, a *service.Actor) (from, to *time.Time, err er
 	return from, to, err
 }
 
-func callerLocation(a *service.Actor) *time.Location {
-	if loc, err := time.LoadLocation(a.User.TimeZone); err == nil {
-		return loc
-	}
-	return time.UTC
-}
+func callerLocation(a *service.Actor) *time.Location { return service.Location(a.User.TimeZone) }
 
 func (s *Server) handleCreateReading(w http.ResponseWriter, r *http.Request, a *service.Actor) error {
 	var in service.ReadingInput

@@ -93,3 +93,15 @@ func TestSealedReadingSize(t *testing.T) {
 		t.Logf("typical sealed reading: %d bytes (budget %d)", got, SealedReadingBudget)
 	}
 }
+
+func TestLocation(t *testing.T) {
+	paris := Location("Europe/Paris")
+	if paris.String() != "Europe/Paris" || Location("Europe/Paris") != paris {
+		t.Errorf("Europe/Paris: got %v, and not the cached zone the second time", paris)
+	}
+	for _, bad := range []string{"", "Not/AZone", "../../etc/passwd"} {
+		if Location(bad) != time.UTC {
+			t.Errorf("%q: got %v, want UTC", bad, Location(bad))
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bptracker/bptracker"
@@ -134,11 +135,24 @@ func ParseTime(field, v string, loc *time.Location) (time.Time, error) {
 	return time.Time{}, &bptracker.Error{Code: bptracker.EINVALID, Message: msg, Fields: map[string]string{field: msg}}
 }
 
-func (s *Service) location(u *bptracker.User) *time.Location {
-	if loc, err := time.LoadLocation(u.TimeZone); err == nil {
-		return loc
+func (s *Service) location(u *bptracker.User) *time.Location { return Location(u.TimeZone) }
+
+// locations caches time zones by name: time.LoadLocation reads and parses
+// the zone's file on every call. Only names that load are kept, so the
+// cache is bounded by the time zone database.
+var locations sync.Map
+
+// Location is the named time zone (a user's), UTC when it does not load.
+func Location(name string) *time.Location {
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location)
 	}
-	return time.UTC
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	locations.Store(name, loc)
+	return loc
 }
 
 // record decides the action on the patient's record and loads the patient
