@@ -3,8 +3,8 @@
 // roles, grants and sessions stay in the service's store, keyed by the
 // Cognito sub.
 //
-// A Cognito user's username is our user id (Config.Username can change
-// that); the email is an attribute, found by the service's email index.
+// A Cognito user's username is our user id; the email is an attribute
+// (and sign-in alias), found by the service's email index.
 // The app client is confidential: every call that names a user carries the
 // SECRET_HASH. Tokens are verified against the pool's JWKS (issuer, client,
 // token_use, expiry) before they are trusted.
@@ -49,30 +49,22 @@ type Config struct {
 	ClientSecret string
 	// Issuer is the pool's token issuer; "" means
 	// https://cognito-idp.REGION.amazonaws.com/POOL with the region of AWS.
+	// The signing keys are at Issuer + "/.well-known/jwks.json".
 	Issuer string
-	// JWKSURL is where the pool's signing keys are; "" means
-	// Issuer + "/.well-known/jwks.json".
-	JWKSURL string
-	// HTTPClient fetches the JWKS; nil means a client with a 5 s timeout.
-	HTTPClient *http.Client
 	// UserIDByEmail finds the account for a sign-in email (the service's
 	// email index). An unknown email answers an ENOTFOUND *bptracker.Error.
 	UserIDByEmail func(ctx context.Context, email string) (string, error)
-	// Username maps our user id to the Cognito username; nil means they are
-	// the same, as CreateAccount makes them.
-	Username func(userID string) string
-	// UserIDBySub maps a Cognito sub to our user id (the store's ExternalID
-	// index). When set, a completed sign-in whose tokens name another
-	// account is refused, and Claims.UserID is filled in.
-	UserIDBySub func(ctx context.Context, sub string) (string, error)
-	// Now is the clock for token expiry; nil means time.Now.
+	// Now is the clock for token expiry and the signing-key cache; nil
+	// means time.Now.
 	Now func() time.Time
-	// JWKSCacheTTL is how long signing keys are kept; 0 means one hour.
-	// An unknown key id refetches the set at most once a minute.
-	JWKSCacheTTL time.Duration
-	// FriendlyDeviceName names the TOTP device in Cognito.
-	FriendlyDeviceName string
 }
+
+// deviceName names the TOTP device in Cognito.
+const deviceName = "BP Tracker"
+
+// jwksTTL is how long the pool's signing keys are kept. An unknown key id
+// refetches the set at most once a minute (minRefetch).
+const jwksTTL = time.Hour
 
 // Provider is a bptracker.IdentityProvider backed by a Cognito user pool.
 type Provider struct {
@@ -103,27 +95,13 @@ func New(cfg Config) (*Provider, error) {
 		cfg.Issuer = "https://cognito-idp." + cfg.AWS.Region + ".amazonaws.com/" + cfg.UserPoolID
 	}
 	cfg.Issuer = strings.TrimSuffix(cfg.Issuer, "/")
-	if cfg.JWKSURL == "" {
-		cfg.JWKSURL = cfg.Issuer + "/.well-known/jwks.json"
-	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}
-	}
-	if cfg.Username == nil {
-		cfg.Username = func(userID string) string { return userID }
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.JWKSCacheTTL <= 0 {
-		cfg.JWKSCacheTTL = time.Hour
-	}
-	if cfg.FriendlyDeviceName == "" {
-		cfg.FriendlyDeviceName = "BP Tracker"
-	}
 	api := awsjson.New(cfg.AWS, "cognito-idp", "AWSCognitoIdentityProviderService", cfg.Endpoint)
 	api.Unsigned, api.Once, api.Final = unsigned, once, final
-	return &Provider{cfg: cfg, api: api, jwks: newJWKS(cfg.JWKSURL, cfg.HTTPClient, cfg.JWKSCacheTTL, cfg.Now)}, nil
+	jwks := newJWKS(cfg.Issuer+"/.well-known/jwks.json", &http.Client{Timeout: 5 * time.Second}, jwksTTL, cfg.Now)
+	return &Provider{cfg: cfg, api: api, jwks: jwks}, nil
 }
 
 // unsigned lists the operations used here that the SDK
@@ -281,7 +259,6 @@ type tokens struct {
 	Username string `json:"u"`
 	Sub      string `json:"sub"`
 	Refresh  string `json:"r,omitempty"`
-	Access   string `json:"a,omitempty"`
 }
 
 // BeginSignIn checks the password with InitiateAuth (USER_PASSWORD_AUTH).
@@ -296,7 +273,7 @@ func (p *Provider) BeginSignIn(ctx context.Context, email, password string) (*bp
 	}
 	username := "unknown-" + randomHex(16)
 	if known {
-		username = p.cfg.Username(userID)
+		username = userID
 	}
 	// An unknown email still asks Cognito (for a username that cannot
 	// exist), so both answers take the same time.
@@ -380,7 +357,7 @@ func (p *Provider) nextStep(ctx context.Context, userID, username string, in *au
 		// The pool lets this user in without MFA (MFA optional, not yet
 		// set up): enrol TOTP with the access token before the session
 		// counts. The tokens stay in the sealed step until then.
-		if _, err := p.verify(ctx, result.AccessToken, "access", username); err != nil {
+		if _, err := p.verify(ctx, result.AccessToken, username); err != nil {
 			return nil, err
 		}
 		var out softwareTokenResponse
@@ -400,7 +377,7 @@ func (p *Provider) FinishSignIn(ctx context.Context, step *bptracker.SignInStep,
 		return nil, &bptracker.Error{Code: bptracker.EUNAUTHORIZED, Message: msgBadCode}
 	}
 	st, err := decodeState(step.State)
-	if err != nil || st.Username != p.cfg.Username(step.UserID) {
+	if err != nil || st.Username != step.UserID {
 		return nil, bptracker.Errorf(bptracker.EUNAUTHORIZED, "The sign-in has expired. Sign in again.")
 	}
 	code = strings.TrimSpace(code)
@@ -432,7 +409,7 @@ func (p *Provider) FinishSignIn(ctx context.Context, step *bptracker.SignInStep,
 	case kindSetup:
 		var v softwareTokenResponse
 		err := p.api.Call(ctx, "VerifySoftwareToken", softwareTokenRequest{
-			Session: st.Session, UserCode: code, FriendlyDeviceName: p.cfg.FriendlyDeviceName,
+			Session: st.Session, UserCode: code, FriendlyDeviceName: deviceName,
 		}, &v)
 		if err != nil {
 			return nil, p.mapError("VerifySoftwareToken", err, msgBadCode)
@@ -465,7 +442,7 @@ func (p *Provider) FinishSignIn(ctx context.Context, step *bptracker.SignInStep,
 	case kindSetupToken:
 		var v softwareTokenResponse
 		err := p.api.Call(ctx, "VerifySoftwareToken", softwareTokenRequest{
-			AccessToken: st.Access, UserCode: code, FriendlyDeviceName: p.cfg.FriendlyDeviceName,
+			AccessToken: st.Access, UserCode: code, FriendlyDeviceName: deviceName,
 		}, &v)
 		if err != nil {
 			return nil, p.mapError("VerifySoftwareToken", err, msgBadCode)
@@ -482,19 +459,12 @@ func (p *Provider) FinishSignIn(ctx context.Context, step *bptracker.SignInStep,
 		return nil, bptracker.Errorf(bptracker.EUNAUTHORIZED, "The sign-in has expired. Sign in again.")
 	}
 
-	claims, err := p.verify(ctx, result.AccessToken, "access", st.Username)
+	sub, err := p.verify(ctx, result.AccessToken, st.Username)
 	if err != nil {
 		return nil, err
 	}
-	if p.cfg.UserIDBySub != nil {
-		id, err := p.cfg.UserIDBySub(ctx, claims.Subject)
-		if err != nil || id != step.UserID {
-			return nil, &bptracker.Error{Code: bptracker.EUNAUTHORIZED, Message: msgBadCredentials}
-		}
-	}
 	return &bptracker.SignInResult{UserID: step.UserID, Tokens: encodeTokens(tokens{
-		Username: st.Username, Sub: claims.Subject,
-		Refresh: result.RefreshToken, Access: result.AccessToken,
+		Username: st.Username, Sub: sub, Refresh: result.RefreshToken,
 	})}, nil
 }
 
@@ -511,21 +481,22 @@ func (p *Provider) preferTOTP(ctx context.Context, accessToken string) error {
 	return nil
 }
 
-// verify checks a token from a sign-in and that it names username.
-func (p *Provider) verify(ctx context.Context, token, use, username string) (*Claims, error) {
-	c, err := p.verifyToken(ctx, token, use)
+// verify checks an access token from a sign-in and that it names
+// username; it returns the token's sub.
+func (p *Provider) verify(ctx context.Context, token, username string) (string, error) {
+	c, err := p.verifyToken(ctx, token)
 	if err != nil {
-		return nil, fmt.Errorf("cognito: token from sign-in: %w", err)
+		return "", fmt.Errorf("cognito: token from sign-in: %w", err)
 	}
 	if c.Username != "" && c.Username != username {
-		return nil, fmt.Errorf("cognito: token names another user")
+		return "", fmt.Errorf("cognito: token names another user")
 	}
-	return c, nil
+	return c.Subject, nil
 }
 
 // user names userID's Cognito user for the Admin operations.
 func (p *Provider) user(userID string) userRequest {
-	return userRequest{UserPoolId: p.cfg.UserPoolID, Username: p.cfg.Username(userID)}
+	return userRequest{UserPoolId: p.cfg.UserPoolID, Username: userID}
 }
 
 // CreateAccount creates the Cognito user (username = userID, email
@@ -597,7 +568,7 @@ func (p *Provider) removeAfterFailedCreate(ctx context.Context, userID string, e
 // for Cognito's own ChangePassword, and with MFA required a password alone
 // never yields one.
 func (p *Provider) ChangePassword(ctx context.Context, userID, oldPassword, newPassword string) error {
-	username := p.cfg.Username(userID)
+	username := userID
 	var out authResponse
 	err := p.api.Call(ctx, "InitiateAuth", initiateAuthRequest{
 		AuthFlow: "USER_PASSWORD_AUTH",
@@ -699,25 +670,6 @@ func (p *Provider) revoke(ctx context.Context, refresh string) error {
 		return p.mapError("RevokeToken", err, "")
 	}
 	return nil
-}
-
-// TokenSubject returns the Cognito sub recorded in SignInResult.Tokens.
-func TokenSubject(blob string) (string, error) {
-	t, err := decodeTokens(blob)
-	if err != nil {
-		return "", err
-	}
-	return t.Sub, nil
-}
-
-// AccessToken returns the access token recorded in SignInResult.Tokens, for
-// calls made on the user's behalf.
-func AccessToken(blob string) (string, error) {
-	t, err := decodeTokens(blob)
-	if err != nil {
-		return "", err
-	}
-	return t.Access, nil
 }
 
 // apiCode is the AWS error code of err, or "".

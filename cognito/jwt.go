@@ -16,83 +16,32 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/bptracker/bptracker"
 )
 
-// Claims are the checked claims of a Cognito token.
-type Claims struct {
-	Subject   string // the Cognito sub
-	Username  string // cognito:username (ID token) or username (access token)
-	UserID    string // our user id, when Config.UserIDBySub is set
-	TokenUse  string // "access" or "id"
-	ClientID  string
-	Groups    []string
-	ExpiresAt time.Time
-}
-
-type rawClaims struct {
-	Issuer          string   `json:"iss"`
-	Subject         string   `json:"sub"`
-	Audience        any      `json:"aud"` // a string or an array of strings
-	ExpiresAt       *float64 `json:"exp"` // seconds since the epoch
-	NotBefore       *float64 `json:"nbf"`
-	TokenUse        string   `json:"token_use"`
-	ClientID        string   `json:"client_id"`
-	Username        string   `json:"username"`
-	CognitoUsername string   `json:"cognito:username"`
-	Groups          []string `json:"cognito:groups"`
-}
-
-// VerifyAccessToken checks an access token: RS256 signature by a key in the
-// pool's JWKS, issuer, token_use "access", client_id, expiry.
-func (p *Provider) VerifyAccessToken(ctx context.Context, token string) (*Claims, error) {
-	return p.checked(ctx, token, "access")
-}
-
-// VerifyIDToken checks an ID token: as VerifyAccessToken, with token_use
-// "id" and the audience being the app client.
-func (p *Provider) VerifyIDToken(ctx context.Context, token string) (*Claims, error) {
-	return p.checked(ctx, token, "id")
-}
-
-func (p *Provider) checked(ctx context.Context, token, use string) (*Claims, error) {
-	c, err := p.verifyToken(ctx, token, use)
-	if err != nil {
-		// The reason stays in the server's error chain, not in the message.
-		return nil, &tokenError{err: err}
-	}
-	if p.cfg.UserIDBySub != nil {
-		id, err := p.cfg.UserIDBySub(ctx, c.Subject)
-		if err != nil {
-			return nil, err
-		}
-		c.UserID = id
-	}
-	return c, nil
-}
-
-// tokenError is EUNAUTHORIZED with the reason kept for logs.
-type tokenError struct{ err error }
-
-func (e *tokenError) Error() string { return "cognito: token refused: " + e.err.Error() }
-func (e *tokenError) Unwrap() []error {
-	return []error{bptracker.Errorf(bptracker.EUNAUTHORIZED, "Your sign-in is not valid. Sign in again."), e.err}
+// claims are the claims of an access token that are checked.
+type claims struct {
+	Issuer    string   `json:"iss"`
+	Subject   string   `json:"sub"`
+	ExpiresAt *float64 `json:"exp"` // seconds since the epoch
+	NotBefore *float64 `json:"nbf"`
+	TokenUse  string   `json:"token_use"`
+	ClientID  string   `json:"client_id"`
+	Username  string   `json:"username"`
 }
 
 // leeway is the clock skew allowed for exp and nbf.
 const leeway = 30 * time.Second
 
-// verifyToken checks a JWS (compact form) signed with RS256 by a key of the
-// pool's JWKS, and its claims: issuer, expiry (required), not-before, the
-// audience of an ID token; then token_use, the client and the subject.
+// verifyToken checks an access token: a JWS (compact form) signed with
+// RS256 by a key of the pool's JWKS, and its claims: issuer, expiry
+// (required), not-before, token_use "access", the client and the subject.
 //
 // It is written out rather than taken from a JWT library for the Lambda
 // binary's size (about 60 kB). It accepts what golang-jwt/v5 did with
 // RS256 only, the issuer and expiry required and a 30 s leeway, except
 // that exp and nbf must be JSON numbers (as Cognito writes them), not
 // numeric strings; TestVerifyToken pins that down.
-func (p *Provider) verifyToken(ctx context.Context, token, use string) (*Claims, error) {
+func (p *Provider) verifyToken(ctx context.Context, token string) (*claims, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return nil, errors.New("token is not a compact JWS")
@@ -124,7 +73,7 @@ func (p *Provider) verifyToken(ctx context.Context, token, use string) (*Claims,
 		return nil, errors.New("token signature is not valid")
 	}
 
-	var rc rawClaims
+	var rc claims
 	if err := decodeSegment(parts[1], &rc); err != nil {
 		return nil, fmt.Errorf("token claims: %w", err)
 	}
@@ -139,25 +88,14 @@ func (p *Provider) verifyToken(ctx context.Context, token, use string) (*Claims,
 		return nil, errors.New("token has expired")
 	case rc.NotBefore != nil && now.Before(unixTime(*rc.NotBefore).Add(-leeway)):
 		return nil, errors.New("token is not valid yet")
-	case use == "id" && !hasAudience(rc.Audience, p.cfg.ClientID):
-		return nil, errors.New("token issued to another audience")
-	}
-	if rc.TokenUse != use {
-		return nil, fmt.Errorf("token_use is %q, want %q", rc.TokenUse, use)
-	}
-	if use == "access" && rc.ClientID != p.cfg.ClientID {
+	case rc.TokenUse != "access":
+		return nil, fmt.Errorf("token_use is %q, want access", rc.TokenUse)
+	case rc.ClientID != p.cfg.ClientID:
 		return nil, errors.New("token issued to another client")
-	}
-	if rc.Subject == "" {
+	case rc.Subject == "":
 		return nil, errors.New("token has no sub")
 	}
-	c := &Claims{Subject: rc.Subject, TokenUse: rc.TokenUse, ClientID: rc.ClientID, Groups: rc.Groups,
-		Username: rc.Username}
-	if use == "id" {
-		c.Username, c.ClientID = rc.CognitoUsername, p.cfg.ClientID
-	}
-	c.ExpiresAt = exp
-	return c, nil
+	return &rc, nil
 }
 
 // decodeSegment reads a base64url-encoded JSON part of a JWS.
@@ -173,26 +111,6 @@ func decodeSegment(seg string, v any) error {
 func unixTime(sec float64) time.Time {
 	whole, frac := math.Modf(sec)
 	return time.Unix(int64(whole), int64(frac*1e9)).Truncate(time.Second)
-}
-
-// hasAudience reports whether the aud claim, a string or an array of
-// strings, names client. Any other aud is refused.
-func hasAudience(aud any, client string) bool {
-	switch aud := aud.(type) {
-	case string:
-		return aud == client
-	case []any:
-		found := false
-		for _, a := range aud {
-			s, ok := a.(string)
-			if !ok {
-				return false
-			}
-			found = found || s == client
-		}
-		return found
-	}
-	return false
 }
 
 // jwks caches a pool's signing keys.

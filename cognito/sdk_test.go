@@ -176,7 +176,7 @@ func TestRequestsMatchSDK(t *testing.T) {
 	p, err := cognito.New(cognito.Config{
 		AWS: aws.Config{Region: emulators.Region, Credentials: creds}, Endpoint: srv.URL,
 		UserPoolID: keys.PoolID, ClientID: keys.ClientID, ClientSecret: keys.ClientSecret, Issuer: keys.Issuer(),
-		UserIDByEmail: dir.userIDByEmail, UserIDBySub: dir.userIDBySub,
+		UserIDByEmail: dir.userIDByEmail,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +188,7 @@ func TestRequestsMatchSDK(t *testing.T) {
 	if err != nil || got != sub {
 		t.Fatalf("CreateAccount: %q, %v; want sub %q", got, err, sub)
 	}
-	dir.add(fakeEmail, fakeUser, sub)
+	dir.add(fakeEmail, fakeUser)
 	for _, tt := range []struct{ initiate, next, secret string }{
 		{"MFA_SETUP", "mfa_setup", secret},            // TOTP set up with the challenge session
 		{"SOFTWARE_TOKEN_MFA", "mfa", ""},             // the TOTP challenge
