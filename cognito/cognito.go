@@ -488,8 +488,10 @@ func (p *Provider) verify(ctx context.Context, token, username string) (string, 
 	if err != nil {
 		return "", fmt.Errorf("cognito: token from sign-in: %w", err)
 	}
-	if c.Username != "" && c.Username != username {
-		return "", fmt.Errorf("cognito: token names another user")
+	// Cognito's access tokens (and cognito-local's) carry the username:
+	// one without it is not proof that this account signed in.
+	if c.Username != username {
+		return "", fmt.Errorf("cognito: token does not name the account signing in")
 	}
 	return c.Subject, nil
 }

@@ -450,6 +450,7 @@ func TestVerifyToken(t *testing.T) {
 		{"WrongClient", f.SignToken(with("client_id", "other"))},
 		{"IDTokenUse", f.SignToken(with("token_use", "id"))},
 		{"OtherUser", f.SignToken(with("username", "u-2"))},
+		{"NoUsername", f.SignToken(with("username", nil))},
 		{"NoTokenUse", f.SignToken(with("token_use", nil))},
 		{"NoExpiry", f.SignToken(with("exp", nil))},
 		{"Expired", f.SignToken(with("exp", clk.now().Add(-time.Minute).Unix()))},
