@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -558,6 +559,85 @@ func TestVerifyToken(t *testing.T) {
 			t.Errorf("fetches after the TTL: got %d, want %d", got, want)
 		}
 	})
+}
+
+// TestJWKSOutage: once the cached keys are stale and the JWKS endpoint
+// fails, the set is fetched at most once a minute, by one caller at a
+// time, and the stale keys still verify.
+func TestJWKSOutage(t *testing.T) {
+	fp := newFakePool(t)
+	clk := &clock{t: time.Now()}
+	p := fp.provider(t, func(c *cognito.Config) { c.Now = clk.now })
+	ctx := context.Background()
+	token := func() string {
+		now := clk.now()
+		return fp.fake.SignToken(jwt.MapClaims{"sub": "s-1", "iss": fp.fake.Issuer(), "client_id": fp.fake.ClientID,
+			"token_use": "access", "username": "u-1", "iat": now.Unix(), "exp": now.Add(15 * time.Minute).Unix()})
+	}
+	verify := func() error {
+		_, err := cognito.Verify(ctx, p, token(), "u-1")
+		return err
+	}
+	if err := verify(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The endpoint now fails; a request blocks until released.
+	var mu sync.Mutex
+	hits := 0
+	release := make(chan struct{})
+	fp.fake.HandleGet("/"+fp.fake.PoolID+"/.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		<-release
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+	})
+	served := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return hits
+	}
+	clk.add(2 * time.Hour) // past the cache lifetime
+
+	// The first caller fetches and waits; others meanwhile use the
+	// stale keys at once rather than queueing behind the fetch.
+	first := make(chan error)
+	go func() { first <- verify() }()
+	for served() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for range 5 {
+		if err := verify(); err != nil {
+			t.Fatalf("stale key during the fetch: %v", err)
+		}
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatalf("stale key after the fetch failed: %v", err)
+	}
+
+	for _, step := range []time.Duration{0, 30 * time.Second, 29 * time.Second} {
+		clk.add(step)
+		for range 5 {
+			if err := verify(); err != nil {
+				t.Fatalf("stale key during the outage: %v", err)
+			}
+		}
+	}
+	if got, want := served(), 1; got != want {
+		t.Errorf("JWKS requests within a minute: got %d, want %d", got, want)
+	}
+	clk.add(2 * time.Second)
+	if err := verify(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := served(), 2; got != want {
+		t.Errorf("JWKS requests after a minute: got %d, want %d", got, want)
+	}
+	if got, want := cognito.JWKSFetches(p), 3; got != want {
+		t.Errorf("fetch attempts: got %d, want %d", got, want)
+	}
 }
 
 var (

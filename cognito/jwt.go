@@ -122,43 +122,82 @@ type jwks struct {
 
 	mu        sync.Mutex
 	keys      map[string]*rsa.PublicKey
-	fetched   time.Time // when keys were fetched
-	attempted time.Time // last fetch attempt, successful or not
-	fetches   int       // fetch attempts, for tests of the cache
+	fetched   time.Time     // when keys were fetched
+	attempted time.Time     // last fetch attempt, successful or not
+	err       error         // the last attempt's error
+	running   chan struct{} // closed when the running fetch ends; nil if none
+	fetches   int           // fetch attempts, for tests of the cache
 }
 
-// minRefetch limits fetches for unknown key ids, so forged tokens cannot
-// make us hammer the JWKS endpoint.
+// minRefetch limits fetches of the set, whether for an unknown key id or
+// a stale set: forged tokens cannot make us hammer the JWKS endpoint, and
+// while it is down, sign-ins do not each wait on it.
 const minRefetch = time.Minute
 
 func newJWKS(url string, client *http.Client, ttl time.Duration, now func() time.Time) *jwks {
 	return &jwks{url: url, client: client, ttl: ttl, now: now}
 }
 
+// key returns the signing key kid. A stale set is refetched, at most once
+// a minute and by one caller at a time, without holding j.mu: the caller
+// that starts a fetch waits for it, and others keep using the keys they
+// have (or wait for it if they have none).
 func (j *jwks) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	now := j.now()
-	fresh := j.keys != nil && now.Sub(j.fetched) < j.ttl
-	if k, ok := j.keys[kid]; ok && fresh {
+	k, known := j.keys[kid]
+	if known && now.Sub(j.fetched) < j.ttl {
+		j.mu.Unlock()
 		return k, nil
 	}
-	if !fresh || now.Sub(j.attempted) >= minRefetch {
-		j.attempted = now
-		keys, err := j.fetch(ctx)
-		if err != nil {
-			// Keep serving the keys we have if the endpoint is down.
-			if k, ok := j.keys[kid]; ok {
-				return k, nil
-			}
-			return nil, err
+	done, started := j.running, false
+	if done == nil && (j.attempted.IsZero() || now.Sub(j.attempted) >= minRefetch) {
+		done, started = j.start(ctx, now), true
+	}
+	j.mu.Unlock()
+	if known && !started {
+		// Stale, but better than nothing while the set cannot be fetched.
+		return k, nil
+	}
+	if done != nil {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		j.keys, j.fetched = keys, now
 	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	if k, ok := j.keys[kid]; ok {
+		// After a failed fetch this is the stale key: the endpoint being
+		// down does not sign everyone out.
 		return k, nil
+	}
+	if j.err != nil {
+		return nil, j.err
 	}
 	return nil, fmt.Errorf("no signing key %q in the pool's JWKS", kid)
+}
+
+// start runs a fetch of the set and returns a channel closed when it
+// ends; j.mu held. The fetch outlives a caller that gives up waiting (the
+// client's timeout bounds it), so that one fetch serves them all.
+func (j *jwks) start(ctx context.Context, now time.Time) chan struct{} {
+	j.attempted = now
+	j.fetches++
+	done := make(chan struct{})
+	j.running = done
+	go func() {
+		keys, err := j.fetch(context.WithoutCancel(ctx))
+		j.mu.Lock()
+		if err == nil {
+			j.keys, j.fetched = keys, j.now()
+		}
+		j.err, j.running = err, nil
+		j.mu.Unlock()
+		close(done)
+	}()
+	return done
 }
 
 func (j *jwks) fetchCount() int {
@@ -168,7 +207,6 @@ func (j *jwks) fetchCount() int {
 }
 
 func (j *jwks) fetch(ctx context.Context) (map[string]*rsa.PublicKey, error) {
-	j.fetches++
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.url, nil)
 	if err != nil {
 		return nil, err
