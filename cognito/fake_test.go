@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"math/big"
 	"net/http"
 	"slices"
 	"strings"
@@ -662,15 +663,46 @@ func FuzzParseJWKS(f *testing.F) {
 	f.Add(`{"keys":[]}`)
 	f.Add(`{"keys":[{"kty":"EC","kid":"b"}]}`)
 	f.Add(`not json`)
+	f.Add(jwksWithModulus(append(make([]byte, 255), 0xc5)))
 	f.Fuzz(func(t *testing.T, s string) {
 		keys, err := cognito.ParseJWKS(strings.NewReader(s))
 		if err == nil && len(keys) == 0 {
 			t.Fatalf("no error and no keys")
 		}
 		for kid, k := range keys {
-			if kid == "" || k == nil || k.N.BitLen() < 2041 || k.E < 3 {
+			if kid == "" || k == nil || k.N.BitLen() < 2048 || k.E < 3 {
 				t.Fatalf("weak or empty key %q accepted", kid)
 			}
 		}
 	})
+}
+
+// jwksWithModulus is a JWKS of one RSA key with modulus n.
+func jwksWithModulus(n []byte) string {
+	return `{"keys":[{"kty":"RSA","kid":"a","use":"sig","alg":"RS256","n":"` +
+		base64.RawURLEncoding.EncodeToString(n) + `","e":"AQAB"}]}`
+}
+
+func TestParseJWKSModulusSize(t *testing.T) {
+	full := fakeKey(t).PublicKey.N.Bytes() // 2048 bits
+	short := new(big.Int).Rsh(fakeKey(t).PublicKey.N, 1).Bytes()
+	tests := []struct {
+		name string
+		n    []byte
+		ok   bool
+	}{
+		{"2048Bits", full, true},
+		{"LeadingZero2048Bits", append([]byte{0}, full...), true},
+		{"2047Bits", short, false},
+		{"ZeroPadded8Bits", append(make([]byte, 255), 0xc5), false},
+		{"ZeroPadded2047Bits", append([]byte{0}, short...), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := cognito.ParseJWKS(strings.NewReader(jwksWithModulus(tt.n)))
+			if ok := err == nil; ok != tt.ok {
+				t.Errorf("accepted %v, want %v (%v)", ok, tt.ok, err)
+			}
+		})
+	}
 }

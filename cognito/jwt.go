@@ -242,9 +242,14 @@ func parseJWKS(r io.Reader) (map[string]*rsa.PublicKey, error) {
 		if k.Kty != "RSA" || k.Kid == "" || (k.Use != "" && k.Use != "sig") || (k.Alg != "" && k.Alg != "RS256") {
 			continue
 		}
-		n, err := base64.RawURLEncoding.DecodeString(k.N)
-		if err != nil || len(n) < 256 {
-			continue // not base64url, or under 2048 bits
+		nb, err := base64.RawURLEncoding.DecodeString(k.N)
+		if err != nil {
+			continue
+		}
+		// By value, not length: leading zero bytes add no bits.
+		n := new(big.Int).SetBytes(nb)
+		if n.BitLen() < 2048 {
+			continue
 		}
 		e, err := base64.RawURLEncoding.DecodeString(k.E)
 		if err != nil || len(e) == 0 || len(e) > 4 {
@@ -254,7 +259,7 @@ func parseJWKS(r io.Reader) (map[string]*rsa.PublicKey, error) {
 		if exp < 3 || exp%2 == 0 {
 			continue
 		}
-		keys[k.Kid] = &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: exp}
+		keys[k.Kid] = &rsa.PublicKey{N: n, E: exp}
 	}
 	if len(keys) == 0 {
 		return nil, errors.New("parse JWKS: no RSA signing keys")
