@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -250,6 +253,18 @@ func TestRequestsMatchSDK(t *testing.T) {
 		t.Fatalf("operations sent:\n got %v\nwant %v", seen, want)
 	}
 
+	// The function's IAM role grants exactly the operations it signs.
+	var signed []string
+	for _, e := range ours {
+		if e.auth != "" && !slices.Contains(signed, e.op()) {
+			signed = append(signed, e.op())
+		}
+	}
+	sort.Strings(signed)
+	if granted := grantedCognitoActions(t); !slices.Equal(granted, signed) {
+		t.Errorf("deploy/infra FunctionCognitoActions:\n got %v\nwant %v (the operations signed)", granted, signed)
+	}
+
 	// The same requests through the SDK, answered the same way.
 	var next []byte
 	sdkSrv := newRecorder(t, func(string, []byte) []byte { return next })
@@ -331,4 +346,34 @@ func within(a, b any) (string, bool) {
 		return "", true
 	}
 	return "", reflect.DeepEqual(a, b)
+}
+
+// grantedCognitoActions reads FunctionCognitoActions, the Cognito actions
+// the function's role allows, from the CDK app (a module of its own).
+func grantedCognitoActions(tb testing.TB) []string {
+	tb.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "../deploy/infra/stack.go", nil, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var actions []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		spec, ok := n.(*ast.ValueSpec)
+		if !ok || len(spec.Names) != 1 || spec.Names[0].Name != "FunctionCognitoActions" {
+			return true
+		}
+		for _, el := range spec.Values[0].(*ast.CompositeLit).Elts {
+			s, err := strconv.Unquote(el.(*ast.BasicLit).Value)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			actions = append(actions, strings.TrimPrefix(s, "cognito-idp:"))
+		}
+		return false
+	})
+	if len(actions) == 0 {
+		tb.Fatal("no FunctionCognitoActions in deploy/infra/stack.go")
+	}
+	sort.Strings(actions)
+	return actions
 }

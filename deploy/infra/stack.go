@@ -62,22 +62,21 @@ var FunctionDynamoDBActions = []string{
 	"dynamodb:DescribeTable",
 }
 
-// FunctionCognitoActions are the admin operations of the care-team issue
-// (invite, disable, enable, reset MFA, sign out everywhere). The user-facing
-// flows (InitiateAuth, RespondToAuthChallenge, AssociateSoftwareToken, …)
-// are public Cognito APIs authorised by the client secret and the user's
-// tokens, not by IAM.
+// FunctionCognitoActions are the operations the function signs: exactly
+// the Admin operations cognito/cognito.go calls (create and delete
+// accounts, set passwords, disable and enable, reset MFA, sign out
+// everywhere); TestRequestsMatchSDK in cognito/ holds the two lists equal.
+// The user-facing flows (InitiateAuth, RespondToAuthChallenge,
+// AssociateSoftwareToken, …) are public Cognito APIs authorised by the
+// client secret and the user's tokens, not by IAM.
 var FunctionCognitoActions = []string{
 	"cognito-idp:AdminCreateUser",
-	"cognito-idp:AdminGetUser",
+	"cognito-idp:AdminDeleteUser", // erasure, and a create that failed
 	"cognito-idp:AdminDisableUser",
 	"cognito-idp:AdminEnableUser",
-	"cognito-idp:AdminResetUserPassword",
 	"cognito-idp:AdminSetUserPassword", // create accounts, reset links, password change
 	"cognito-idp:AdminSetUserMFAPreference",
 	"cognito-idp:AdminUserGlobalSignOut",
-	"cognito-idp:AdminUpdateUserAttributes",
-	"cognito-idp:AdminDeleteUser",
 }
 
 // TransferPrefix is where the function puts an export too large for
