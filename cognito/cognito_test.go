@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/pquerna/otp/totp"
@@ -45,12 +44,10 @@ func (d *directory) userIDByEmail(_ context.Context, email string) (string, erro
 }
 
 func newClient(endpoint string) *cip.Client {
-	return cip.New(cip.Options{
-		Region:       emulators.Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(emulators.AccessKeyID, emulators.SecretAccessKey, ""),
-		BaseEndpoint: aws.String(endpoint),
+	return cip.NewFromConfig(emulators.AWS(), func(o *cip.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
 		// Throttling errors from the fake are answered at once, not retried.
-		Retryer: aws.NopRetryer{},
+		o.Retryer = aws.NopRetryer{}
 	})
 }
 

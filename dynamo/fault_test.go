@@ -71,8 +71,6 @@ func TestCursorScope(t *testing.T) {
 
 // Throttling is retried with backoff by the client, not surfaced.
 func TestThrottlingIsRetried(t *testing.T) {
-	t.Setenv("AWS_ACCESS_KEY_ID", "x")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "x")
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)

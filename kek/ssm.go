@@ -18,8 +18,9 @@ import (
 const KeySize = 32
 
 // NewSSM reads the SecureString parameter name (decrypted) and returns an
-// AES-256-GCM AEAD with the key it holds: 32 bytes, base64 (standard
-// encoding). The parameter is read once; restart to pick up a new key.
+// AES-256-GCM AEAD with the key it holds: 32 bytes, base64 (standard or
+// URL-safe alphabet, padded or not; see decodeKey). The parameter is read
+// once; restart to pick up a new key.
 // endpoint "" is the regional SSM endpoint of cfg.Region.
 func NewSSM(ctx context.Context, cfg aws.Config, endpoint, name string) (tink.AEAD, error) {
 	var out struct {

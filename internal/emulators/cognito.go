@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
@@ -19,11 +18,7 @@ type CognitoPool struct {
 
 // CognitoClient returns an SDK client for the emulator at endpoint.
 func CognitoClient(endpoint string) *cip.Client {
-	return cip.New(cip.Options{
-		Region:       Region,
-		Credentials:  credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
-		BaseEndpoint: aws.String(endpoint),
-	})
+	return cip.NewFromConfig(AWS(), func(o *cip.Options) { o.BaseEndpoint = aws.String(endpoint) })
 }
 
 // NewCognitoPool creates a pool like the deployed one as far as
