@@ -719,13 +719,17 @@ func (p *Provider) mapError(op string, err error, authMsg string) error {
 	return fmt.Errorf("cognito: %s: %s", op, describe(err))
 }
 
-// describe keeps the error's code and the request id, dropping Cognito's
+// describe keeps the error's code and request id, dropping Cognito's
 // message, which may quote user input.
 func describe(err error) string {
-	if code := apiCode(err); code != "" {
-		return "api error " + code
+	var ae *awsjson.Error
+	if !errors.As(err, &ae) {
+		return err.Error()
 	}
-	return err.Error()
+	if ae.RequestID == "" {
+		return "api error " + ae.Code
+	}
+	return "api error " + ae.Code + " (request id " + ae.RequestID + ")"
 }
 
 func validCode(code string) bool {

@@ -372,6 +372,9 @@ func TestErrorMapping(t *testing.T) {
 			if strings.Contains(err.Error(), fakeEmail) || strings.Contains(bptracker.ErrorMessage(err), fakeEmail) {
 				t.Errorf("error %q passes on Cognito's message", err)
 			}
+			if tt.want == bptracker.EINTERNAL && !strings.Contains(err.Error(), "request id fake-request-id") {
+				t.Errorf("internal error %q does not keep the request id", err)
+			}
 		})
 	}
 	t.Run("CodeMismatch", func(t *testing.T) {

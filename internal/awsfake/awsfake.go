@@ -167,6 +167,7 @@ func writeError(w http.ResponseWriter, e *Error) {
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-Errortype", e.Type)
+	w.Header().Set("X-Amzn-Requestid", "fake-request-id")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"__type": e.Type, "message": e.Message})
 }

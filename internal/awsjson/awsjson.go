@@ -89,16 +89,22 @@ func RegionalEndpoint(service, region string) string {
 
 // Error is an error answer from the service.
 type Error struct {
-	Status  int
-	Code    string // e.g. "ParameterNotFound"
-	Message string
+	Status    int
+	Code      string // e.g. "ParameterNotFound"
+	Message   string
+	RequestID string // x-amzn-RequestId, what AWS support asks for
 }
 
 func (e *Error) Error() string {
-	if e.Message == "" {
-		return fmt.Sprintf("%s (HTTP %d)", e.Code, e.Status)
+	s := e.Code
+	if e.Message != "" {
+		s += ": " + e.Message
 	}
-	return fmt.Sprintf("%s: %s (HTTP %d)", e.Code, e.Message, e.Status)
+	s += fmt.Sprintf(" (HTTP %d", e.Status)
+	if e.RequestID != "" {
+		s += ", request id " + e.RequestID
+	}
+	return s + ")"
 }
 
 // throttled reports an answer refusing the request unprocessed, because
@@ -196,7 +202,9 @@ func (c *Client) attempt(ctx context.Context, op string, body []byte, hash strin
 	if resp.StatusCode != http.StatusOK {
 		// A body cut short still leaves the status and the error type
 		// header, which decide whether to retry.
-		return parseError(resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), b)
+		e := parseError(resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType"), b)
+		e.RequestID = resp.Header.Get("X-Amzn-RequestId")
+		return e
 	}
 	if err == nil {
 		err = json.Unmarshal(b, out)

@@ -156,6 +156,20 @@ func TestCallErrParse(t *testing.T) {
 	}
 }
 
+func TestCallErrRequestID(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Amzn-RequestId", "0b1c2d3e-request")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"__type":"ValidationException","message":"bad"}`)
+	}))
+	t.Cleanup(srv.Close)
+	err := awsjson.New(testConfig(), "kms", "TrentService", srv.URL).Call(context.Background(), "Decrypt", struct{}{}, &struct{}{})
+	var e *awsjson.Error
+	if !errors.As(err, &e) || e.RequestID != "0b1c2d3e-request" || !strings.Contains(err.Error(), "request id 0b1c2d3e-request") {
+		t.Errorf("got %v, want the request id kept", err)
+	}
+}
+
 func TestRegionalEndpoint(t *testing.T) {
 	for region, want := range map[string]string{
 		"eu-west-2":  "https://kms.eu-west-2.amazonaws.com",
