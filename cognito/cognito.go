@@ -305,10 +305,8 @@ func (p *Provider) nextStep(ctx context.Context, userID, username string, in *au
 
 	case challengeSelectMFA:
 		// The user has more than one factor: TOTP is the one we use.
-		var mfas []string
-		json.Unmarshal([]byte(in.ChallengeParameters["MFAS_CAN_CHOOSE"]), &mfas)
-		if !slices.Contains(mfas, challengeTOTP) {
-			return nil, fmt.Errorf("cognito: user %s has no TOTP factor to choose", username)
+		if err := offersTOTP(in.ChallengeParameters, "MFAS_CAN_CHOOSE"); err != nil {
+			return nil, fmt.Errorf("cognito: user %s: %w", username, err)
 		}
 		var out authResponse
 		err := p.api.Call(ctx, "RespondToAuthChallenge", respondToAuthChallengeRequest{
@@ -332,8 +330,8 @@ func (p *Provider) nextStep(ctx context.Context, userID, username string, in *au
 		// The pool requires MFA and the user has none: enrol TOTP within
 		// the challenge session (what real Cognito does; cognito-local
 		// refuses this flow).
-		if can := in.ChallengeParameters["MFAS_CAN_SETUP"]; can != "" && !strings.Contains(can, challengeTOTP) {
-			return nil, fmt.Errorf("cognito: the user pool does not offer TOTP setup (MFAS_CAN_SETUP %s)", can)
+		if err := offersTOTP(in.ChallengeParameters, "MFAS_CAN_SETUP"); err != nil {
+			return nil, fmt.Errorf("cognito: user %s: %w", username, err)
 		}
 		var out softwareTokenResponse
 		if err := p.api.Call(ctx, "AssociateSoftwareToken", softwareTokenRequest{Session: in.Session}, &out); err != nil {
@@ -369,6 +367,19 @@ func (p *Provider) nextStep(ctx context.Context, userID, username string, in *au
 				Access: result.AccessToken, Refresh: result.RefreshToken})}, nil
 	}
 	return nil, fmt.Errorf("cognito: unsupported challenge %s", in.ChallengeName)
+}
+
+// offersTOTP checks that the challenge parameter name, a JSON array of
+// factors (MFAS_CAN_CHOOSE, MFAS_CAN_SETUP), names TOTP.
+func offersTOTP(params map[string]string, name string) error {
+	var mfas []string
+	if err := json.Unmarshal([]byte(params[name]), &mfas); err != nil {
+		return fmt.Errorf("challenge parameter %s is not a list of factors", name)
+	}
+	if !slices.Contains(mfas, challengeTOTP) {
+		return fmt.Errorf("challenge parameter %s does not offer TOTP (%s)", name, params[name])
+	}
+	return nil
 }
 
 // FinishSignIn checks the TOTP code for the step.
@@ -586,9 +597,13 @@ func (p *Provider) ChangePassword(ctx context.Context, userID, oldPassword, newP
 		}
 		return p.mapError("InitiateAuth", err, msgBadCredentials)
 	}
-	// Tokens issued only to prove the password are revoked at once.
+	// Tokens issued only to prove the password are revoked at once. If
+	// that fails the password stays as it was, so the error is the whole
+	// story: the person tries again.
 	if r := out.AuthenticationResult; r != nil && r.RefreshToken != "" {
-		p.revoke(ctx, r.RefreshToken)
+		if err := p.revoke(ctx, r.RefreshToken); err != nil {
+			return fmt.Errorf("cognito: change password of user %s: %w", userID, err)
+		}
 	}
 	return p.SetPassword(ctx, userID, newPassword)
 }

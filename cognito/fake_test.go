@@ -344,6 +344,57 @@ func TestCreateAccountErrTaken(t *testing.T) {
 	}
 }
 
+func TestChangePasswordErrRevoke(t *testing.T) {
+	fp := newFakePool(t)
+	p := fp.provider(t, nil)
+	fp.create(t, p, fakeUser, fakeEmail, fakePassword)
+	// A pool that lets the password alone sign in hands out tokens, which
+	// ChangePassword revokes at once.
+	fp.fake.Handle("InitiateAuth", func([]byte) (any, *awsfake.Error) {
+		return map[string]any{"AuthenticationResult": map[string]any{"AccessToken": "a", "RefreshToken": "r"}}, nil
+	})
+	fp.fake.Handle("RevokeToken", func([]byte) (any, *awsfake.Error) {
+		return nil, &awsfake.Error{Status: 500, Type: "InternalErrorException"}
+	})
+	err := p.ChangePassword(context.Background(), fakeUser, fakePassword, "another long passphrase")
+	wantCode(t, err, bptracker.EINTERNAL)
+	if u := fp.fake.User(fakeUser); u.Password != fakePassword {
+		t.Errorf("password changed although the proof's tokens were not revoked")
+	}
+}
+
+func TestChallengeOffersTOTP(t *testing.T) {
+	tests := []struct {
+		name, challenge, param, value string
+	}{
+		{"ChooseNoTOTP", "SELECT_MFA_TYPE", "MFAS_CAN_CHOOSE", `["SMS_MFA"]`},
+		{"ChooseNotJSON", "SELECT_MFA_TYPE", "MFAS_CAN_CHOOSE", `SOFTWARE_TOKEN_MFA`},
+		{"ChooseMissing", "SELECT_MFA_TYPE", "", ""},
+		{"SetupNoTOTP", "MFA_SETUP", "MFAS_CAN_SETUP", `["SMS_MFA"]`},
+		{"SetupNotJSON", "MFA_SETUP", "MFAS_CAN_SETUP", `SOFTWARE_TOKEN_MFA`},
+		{"SetupMissing", "MFA_SETUP", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fp := newFakePool(t)
+			p := fp.provider(t, nil)
+			fp.create(t, p, fakeUser, fakeEmail, fakePassword)
+			fp.fake.Handle("InitiateAuth", func([]byte) (any, *awsfake.Error) {
+				params := map[string]string{}
+				if tt.param != "" {
+					params[tt.param] = tt.value
+				}
+				return map[string]any{"ChallengeName": tt.challenge, "Session": "s", "ChallengeParameters": params}, nil
+			})
+			_, err := p.BeginSignIn(context.Background(), fakeEmail, fakePassword)
+			wantCode(t, err, bptracker.EINTERNAL)
+			if got := fp.fake.Targets(); got[len(got)-1] != "InitiateAuth" {
+				t.Errorf("calls %v: went on without TOTP on offer", got)
+			}
+		})
+	}
+}
+
 func TestErrorMapping(t *testing.T) {
 	tests := []struct {
 		awsType string
