@@ -22,7 +22,7 @@ LAMBDA_RIE  := github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lamb
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 APT_PKGS    := openjdk-17-jre-headless chromium libreoffice-calc-nogui poppler-utils zip
 
-.PHONY: run build web test test-go test-web test-e2e test-deploy lint bench deps deps-apt deps-npm deps-go lambda synth diff deploy screenshots clean
+.PHONY: run build web test test-go test-web test-e2e test-deploy lint bench deps deps-apt deps-npm deps-go lambda lambda-flags synth diff deploy screenshots clean
 
 run: $(BIN)
 	@mkdir -p $(DATA)
@@ -101,14 +101,17 @@ screenshots: $(BIN)
 # ---- AWS
 lambda: build/lambda/bootstrap.zip
 
-# How the function is built (cmd/bootstrap/rie_test.go builds it the same
-# way). nethttpomithttp2: the function only speaks HTTP/1.1 (the runtime API
+# How the function is built (cmd/bootstrap/rie_test.go reads them with
+# make lambda-flags). nethttpomithttp2: the function only speaks HTTP/1.1 (the runtime API
 # and the AWS endpoints), and net/http's bundled HTTP/2 is 0.3 MB. No
 # inlining in the AWS SDK, protobuf and Tink: 0.26 MB less; the SDK waits on
 # the network, protobuf runs once per data key, and a 300-reading history
 # (Tink opens each reading) measured the same CPU either way.
 LAMBDA_FLAGS := -tags lambda.norpc,nethttpomithttp2 -trimpath -ldflags='-s -w' \
 	-gcflags='github.com/aws/...=-l' -gcflags='google.golang.org/protobuf/...=-l' -gcflags='github.com/tink-crypto/...=-l'
+
+lambda-flags:
+	@printf '%s\n' "$(LAMBDA_FLAGS)"
 
 build/lambda/bootstrap.zip: $(GO_SRC)
 	@mkdir -p build/lambda

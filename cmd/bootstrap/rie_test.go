@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,14 +31,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// buildBootstrap builds the function as make lambda does, for goarch ("":
-// this machine's).
+// buildBootstrap builds the function as make lambda does, with the
+// Makefile's LAMBDA_FLAGS, for goarch ("": this machine's).
 func buildBootstrap(tb testing.TB, goarch string) string {
 	tb.Helper()
 	out := filepath.Join(tb.TempDir(), "bootstrap")
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc,nethttpomithttp2", "-trimpath", "-ldflags=-s -w",
-		"-gcflags=github.com/aws/...=-l", "-gcflags=google.golang.org/protobuf/...=-l", "-gcflags=github.com/tink-crypto/...=-l",
-		"-o", out, ".")
+	args := append(append([]string{"build"}, lambdaFlags(tb)...), "-o", out, ".")
+	cmd := exec.Command("go", args...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if goarch != "" {
 		cmd.Env = append(cmd.Env, "GOOS=linux", "GOARCH="+goarch)
@@ -46,6 +46,79 @@ func buildBootstrap(tb testing.TB, goarch string) string {
 		tb.Fatalf("build bootstrap: %v\n%s", err, b)
 	}
 	return out
+}
+
+// lambdaFlags returns the Makefile's LAMBDA_FLAGS as go build arguments.
+func lambdaFlags(tb testing.TB) []string {
+	tb.Helper()
+	cmd := exec.Command("make", "-s", "--no-print-directory", "lambda-flags")
+	cmd.Dir = emulators.Root(tb)
+	// Not the flags of a make that runs these tests.
+	cmd.Env = append(os.Environ(), "MAKEFLAGS=", "MAKELEVEL=")
+	b, err := cmd.Output()
+	if err != nil {
+		tb.Fatalf("make lambda-flags: %v", err)
+	}
+	args, err := splitArgs(strings.TrimSpace(string(b)))
+	if err != nil || len(args) == 0 {
+		tb.Fatalf("make lambda-flags printed %q: %v", b, err)
+	}
+	return args
+}
+
+// splitArgs splits s into words as a shell would, for the quoting the
+// Makefile uses: single or double quotes, no escapes.
+func splitArgs(s string) ([]string, error) {
+	var args []string
+	var word strings.Builder
+	inWord := false
+	var quote rune
+	for _, r := range s {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			word.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t' || r == '\n':
+			if inWord {
+				args = append(args, word.String())
+				word.Reset()
+				inWord = false
+			}
+		default:
+			word.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unterminated %c quote", quote)
+	}
+	if inWord {
+		args = append(args, word.String())
+	}
+	return args, nil
+}
+
+func TestSplitArgs(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{`-tags a,b -trimpath -ldflags='-s -w' -gcflags='x/...=-l'`, []string{"-tags", "a,b", "-trimpath", "-ldflags=-s -w", "-gcflags=x/...=-l"}},
+		{`  a  "b c"d '' `, []string{"a", "b cd", ""}},
+		{``, nil},
+	}
+	for _, tt := range tests {
+		got, err := splitArgs(tt.in)
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("splitArgs(%q): got %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+	if _, err := splitArgs(`-ldflags='-s`); err == nil {
+		t.Errorf("unterminated quote: no error")
+	}
 }
 
 const originSecret = "origin-secret-0123456789abcdef"
