@@ -33,21 +33,37 @@ import (
 // LinkLifetime is how long a download link works.
 const LinkLifetime = 5 * time.Minute
 
+// PutTimeout bounds one PUT, well inside the function's 25-second timeout:
+// a stalled S3 then fails the PUT and the browser is answered 503, rather
+// than the invocation timing out. A deadline on the caller's context, less
+// answerMargin to answer in, bounds it further.
+const PutTimeout = 10 * time.Second
+
+const (
+	answerMargin = 2 * time.Second
+	retryPause   = 250 * time.Millisecond
+)
+
 // Bucket is the transfer bucket.
 type Bucket struct {
 	cfg      aws.Config
 	name     string
 	endpoint string // "" for AWS; else path-style, e.g. a test server
-	client   *http.Client
+	client   aws.HTTPClient
 	signer   *v4.Signer
 	now      func() time.Time
 }
 
 // New returns the bucket name in cfg's region. endpoint, when set, is used
-// with path-style addresses (endpoint/bucket/key).
+// with path-style addresses (endpoint/bucket/key). Requests go through
+// cfg.HTTPClient when it is set.
 func New(cfg aws.Config, name, endpoint string) *Bucket {
+	var client aws.HTTPClient = &http.Client{}
+	if cfg.HTTPClient != nil {
+		client = cfg.HTTPClient
+	}
 	return &Bucket{cfg: cfg, name: name, endpoint: strings.TrimSuffix(endpoint, "/"),
-		client: &http.Client{Timeout: 30 * time.Second}, signer: v4.NewSigner(), now: time.Now}
+		client: client, signer: v4.NewSigner(), now: time.Now}
 }
 
 func (b *Bucket) objectURL(key string) string {
@@ -77,10 +93,37 @@ func (b *Bucket) credentials(ctx context.Context) (aws.Credentials, error) {
 	return b.cfg.Credentials.Retrieve(ctx)
 }
 
+// put stores the object, trying once more when S3 answers a server error
+// (SlowDown, its throttling answer, is a 503) and time is left.
 func (b *Bucket) put(ctx context.Context, key string, header http.Header, body []byte) error {
+	retry, err := b.putOnce(ctx, key, header, body)
+	if !retry {
+		return err
+	}
+	select {
+	case <-time.After(retryPause):
+	case <-ctx.Done():
+		return err
+	}
+	_, err = b.putOnce(ctx, key, header, body)
+	return err
+}
+
+// putOnce makes one PUT within PutTimeout and the caller's deadline; retry
+// says whether S3 answered a server error.
+func (b *Bucket) putOnce(ctx context.Context, key string, header http.Header, body []byte) (retry bool, err error) {
+	timeout := PutTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(dl)-answerMargin)
+	}
+	if timeout <= 0 {
+		return false, errors.New("transfer: put: no time left before the deadline")
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, b.objectURL(key), bytes.NewReader(body))
 	if err != nil {
-		return err
+		return false, err
 	}
 	for _, h := range []string{"Content-Type", "Content-Disposition", "Content-Encoding"} {
 		if v := header.Get(h); v != "" {
@@ -93,22 +136,22 @@ func (b *Bucket) put(ctx context.Context, key string, header http.Header, body [
 	req.Header.Set("X-Amz-Content-Sha256", hash)
 	creds, err := b.credentials(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := b.signer.SignHTTP(ctx, creds, req, hash, "s3", b.cfg.Region, b.now(),
 		func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }); err != nil {
-		return err
+		return false, err
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("transfer: put: %w", err)
+		return false, fmt.Errorf("transfer: put: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("transfer: put: S3 answered %d: %s", resp.StatusCode, s3Code(msg))
+		return resp.StatusCode >= 500, fmt.Errorf("transfer: put: S3 answered %d: %s", resp.StatusCode, s3Code(msg))
 	}
-	return nil
+	return false, nil
 }
 
 // s3Code picks the error code out of an S3 XML error body.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -28,6 +29,9 @@ type fakeS3 struct {
 	mu      sync.Mutex
 	objects map[string]object
 	deny    bool
+	stall   bool // PUTs never answer
+	slow    int  // PUTs left to answer SlowDown
+	puts    int
 }
 
 type object struct {
@@ -42,6 +46,12 @@ func newFakeS3(t *testing.T) *fakeS3 {
 	return f
 }
 
+func (f *fakeS3) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.puts
+}
+
 func (f *fakeS3) serve(w http.ResponseWriter, r *http.Request) {
 	denied := func() {
 		w.WriteHeader(http.StatusForbidden)
@@ -51,6 +61,20 @@ func (f *fakeS3) serve(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	switch r.Method {
 	case http.MethodPut:
+		f.puts++
+		if f.stall {
+			f.mu.Unlock()
+			io.ReadAll(r.Body) // then the server sees the client go
+			<-r.Context().Done()
+			f.mu.Lock()
+			return
+		}
+		if f.slow > 0 {
+			f.slow--
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
+			return
+		}
 		body, _ := io.ReadAll(r.Body)
 		sum := sha256.Sum256(body)
 		auth := r.Header.Get("Authorization")
@@ -127,6 +151,60 @@ func TestSendRefused(t *testing.T) {
 		t.Fatalf("err %v: want S3's AccessDenied", err)
 	}
 }
+
+// TestSendStalled: a PUT that S3 never answers gives up before the
+// caller's deadline, leaving it time to answer.
+func TestSendStalled(t *testing.T) {
+	s3 := newFakeS3(t)
+	s3.stall = true
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := transfer.New(config(), "bpt-transfers", s3.URL).Send(ctx, http.Header{}, []byte("x"))
+	if err == nil {
+		t.Fatal("a stalled PUT succeeded")
+	}
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Fatalf("the stalled PUT took %v; want it ended 2 s before the caller's deadline", d)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the caller's deadline passed")
+	}
+}
+
+// TestSendSlowDown: S3's SlowDown is tried once more; twice is an error.
+func TestSendSlowDown(t *testing.T) {
+	s3 := newFakeS3(t)
+	b := transfer.New(config(), "bpt-transfers", s3.URL)
+	s3.slow = 1
+	if _, err := b.Send(context.Background(), http.Header{}, []byte("x")); err != nil || s3.count() != 2 {
+		t.Fatalf("one SlowDown: %v after %d PUTs; want success after 2", err, s3.count())
+	}
+	s3.mu.Lock()
+	s3.slow, s3.puts = 2, 0
+	s3.mu.Unlock()
+	if _, err := b.Send(context.Background(), http.Header{}, []byte("x")); err == nil || !strings.Contains(err.Error(), "SlowDown") || s3.count() != 2 {
+		t.Fatalf("two SlowDowns: %v after %d PUTs; want SlowDown after 2", err, s3.count())
+	}
+}
+
+// TestSendHTTPClient: the AWS config's HTTP client carries the requests.
+func TestSendHTTPClient(t *testing.T) {
+	s3 := newFakeS3(t)
+	var n int
+	cfg := config()
+	cfg.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		n++
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	if _, err := transfer.New(cfg, "bpt-transfers", s3.URL).Send(context.Background(), http.Header{}, []byte("x")); err != nil || n != 1 {
+		t.Fatalf("Send: %v, %d requests through the config's client; want 1", err, n)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestRegionalAddress(t *testing.T) {
 	// Without an endpoint the object is addressed virtual-host style in the
