@@ -277,13 +277,13 @@ func (s *Service) ContinueImport(ctx context.Context, a *Actor, patientID, id st
 	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(budget)
+	deadline := s.cfg.Now().Add(budget)
 	for {
 		j, err := s.store.FindJob(ctx, patientID, id)
 		if err != nil {
 			return nil, err
 		}
-		if j.Status != bptracker.JobRunning || time.Now().After(deadline) {
+		if j.Status != bptracker.JobRunning || s.cfg.Now().After(deadline) {
 			return jobResultView(j), nil
 		}
 		data, err := s.store.FindJobChunk(ctx, patientID, id, j.Next)

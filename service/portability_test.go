@@ -322,3 +322,21 @@ func TestImportJobResult(t *testing.T) {
 		t.Fatalf("jobs = %+v, %v; want one, without its result", jobs, err)
 	}
 }
+
+// TestContinueImportBudget: a step stops once its budget has passed on the
+// service's clock, leaving the job running for the next.
+func TestContinueImportBudget(t *testing.T) {
+	rs := &raceStore{}
+	s, _, clk := newServiceOn(t, func(db *sqlite.DB) bptracker.Store { rs.DB = db; return rs })
+	ctx := context.Background()
+	a := importPatient(t, s, clk, "bo@example.org")
+	res, err := s.Import(ctx, a, a.User.ID, readingsCSV(600, clk.Now()), service.ImportOptions{Async: true})
+	if err != nil || res.Job == nil {
+		t.Fatalf("import: %+v, %v; want a job", res, err)
+	}
+	rs.beforeChunk = func(int) { clk.Add(5 * time.Second) } // each chunk takes 5 s
+	v, err := s.ContinueImport(ctx, a, a.User.ID, res.Job.ID, 8*time.Second)
+	if err != nil || v.Status != bptracker.JobRunning || v.Done != 100 {
+		t.Fatalf("an 8 s step: %+v, %v; want running with 2 chunks (100 readings) written", v, err)
+	}
+}
