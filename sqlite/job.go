@@ -82,7 +82,13 @@ func (db *DB) UpdateJob(ctx context.Context, j *bptracker.Job) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := db.FindJob(ctx, j.PatientID, j.ID); err != nil {
+			// Why nothing matched, read in this transaction (as
+			// UpdateReading does), not through the reader pool.
+			var v int
+			err := tx.QueryRow("SELECT version FROM jobs WHERE patient_id = ? AND id = ?", j.PatientID, j.ID).Scan(&v)
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound("job")
+			} else if err != nil {
 				return err
 			}
 			return bptracker.Errorf(bptracker.ECONFLICT, "the job moved on meanwhile")
