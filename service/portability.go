@@ -94,7 +94,9 @@ type ImportResult struct {
 
 // Import reads a file of readings onto the patient's record: all of it or
 // nothing, unless ValidRows. Readings already stored (same time and values)
-// are skipped. Every import, dry or not, is audited with its counts.
+// are skipped. Every import, dry or not, is audited with its counts. When
+// rows are rejected and nothing is imported, the result comes with the
+// EINVALID error; any other error comes alone.
 func (s *Service) Import(ctx context.Context, a *Actor, patientID string, data []byte, opt ImportOptions) (*ImportResult, error) {
 	rel, p, err := s.record(ctx, a, bptracker.ActionWriteHealth, patientID)
 	if err != nil {
@@ -158,16 +160,17 @@ func (s *Service) Import(ctx context.Context, a *Actor, patientID string, data [
 	ev.Via = rel.Via()
 	ev.Detail = fmt.Sprintf("format=%s dry_run=%v readings=%d duplicates=%d rejected=%d", res.Format, opt.DryRun, len(recs), res.Duplicates, len(res.Rejected))
 	switch {
-	case opt.DryRun:
-		return res, s.audit(ctx, ev)
-	case len(res.Rejected) > 0 && !opt.ValidRows:
+	case !opt.DryRun && len(res.Rejected) > 0 && !opt.ValidRows:
 		ev.Outcome = bptracker.OutcomeFailure
 		if err := s.audit(ctx, ev); err != nil {
 			return nil, err
 		}
 		return res, &bptracker.Error{Code: bptracker.EINVALID, Message: fmt.Sprintf("%d rows could not be read, so nothing was imported; fix them, or choose to import the valid rows", len(res.Rejected))}
-	case len(recs) == 0:
-		return res, s.audit(ctx, ev)
+	case opt.DryRun || len(recs) == 0:
+		if err := s.audit(ctx, ev); err != nil {
+			return nil, err
+		}
+		return res, nil
 	case opt.Async && len(recs) > JobThreshold:
 		return s.startImportJob(ctx, a, patientID, recs, res, ev)
 	}

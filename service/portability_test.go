@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -93,6 +94,14 @@ type raceStore struct {
 	*sqlite.DB
 	beforeChunk func(n int)
 	chunk       func(n int, b []byte, err error) ([]byte, error)
+	auditErr    error // AppendAudit's answer, when set
+}
+
+func (r *raceStore) AppendAudit(ctx context.Context, ev *bptracker.AuditEvent) error {
+	if r.auditErr != nil {
+		return r.auditErr
+	}
+	return r.DB.AppendAudit(ctx, ev)
 }
 
 func (r *raceStore) FindJobChunk(ctx context.Context, patientID, id string, n int) ([]byte, error) {
@@ -338,5 +347,22 @@ func TestContinueImportBudget(t *testing.T) {
 	v, err := s.ContinueImport(ctx, a, a.User.ID, res.Job.ID, 8*time.Second)
 	if err != nil || v.Status != bptracker.JobRunning || v.Done != 100 {
 		t.Fatalf("an 8 s step: %+v, %v; want running with 2 chunks (100 readings) written", v, err)
+	}
+}
+
+// TestImportAuditFails: an import whose audit event cannot be written
+// answers the error alone; a result comes with an error only when rows
+// were rejected and nothing imported.
+func TestImportAuditFails(t *testing.T) {
+	rs := &raceStore{}
+	s, _, clk := newServiceOn(t, func(db *sqlite.DB) bptracker.Store { rs.DB = db; return rs })
+	ctx := context.Background()
+	a := importPatient(t, s, clk, "al@example.org")
+	rs.auditErr = errors.New("disk full")
+	for _, opt := range []service.ImportOptions{{DryRun: true}, {DryRun: true, ValidRows: true}, {}} {
+		res, err := s.Import(ctx, a, a.User.ID, []byte("Date,Time,Sys,Dia\n2026-01-01,08:00,400,80\n"), opt)
+		if res != nil || bptracker.ErrorCode(err) != bptracker.EINTERNAL {
+			t.Errorf("import %+v: %+v, %v; want the internal error alone", opt, res, err)
+		}
 	}
 }
