@@ -57,6 +57,14 @@ func importJob(t *testing.T) {
 	if res.Job.ID == "" || res.Job.Total != rows || res.WouldImport != rows {
 		t.Fatalf("job = %+v", res)
 	}
+	// The job's readings are not stored yet, so a second import meanwhile
+	// is refused (the local server's own runner may have finished it: then
+	// every row is a duplicate).
+	r = c.post("/api/v1/patients/me/imports", "text/csv", []byte(csv.String()))
+	if !(r.status == 409 && strings.Contains(string(r.body), "still running")) &&
+		!(r.status == 200 && strings.Contains(string(r.body), fmt.Sprintf(`"duplicates":%d`, rows))) {
+		t.Fatalf("import during the job: %d %.300s, want 409, or 200 with every row a duplicate", r.status, r.body)
+	}
 	var job struct {
 		Job struct {
 			Status string `json:"status"`
@@ -75,7 +83,25 @@ func importJob(t *testing.T) {
 	if job.Job.Done != rows {
 		t.Fatalf("job done = %d, want %d", job.Job.Done, rows)
 	}
-	c.expect(200, "GET", "/api/v1/patients/me/imports/"+res.Job.ID, nil)
+	var got struct {
+		Job struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+			Total  int    `json:"total"`
+			Done   int    `json:"done"`
+			Result struct {
+				Imported    int   `json:"imported"`
+				WouldImport int   `json:"would_import"`
+				Duplicates  int   `json:"duplicates"`
+				Rejected    []any `json:"rejected"`
+			} `json:"result"`
+		} `json:"job"`
+	}
+	c.expect(200, "GET", "/api/v1/patients/me/imports/"+res.Job.ID, nil).json(t, &got)
+	if j := got.Job; j.ID != res.Job.ID || j.Status != "done" || j.Total != rows || j.Done != rows ||
+		j.Result.Imported != rows || j.Result.WouldImport != rows || j.Result.Duplicates != 0 || j.Result.Rejected == nil || len(j.Result.Rejected) != 0 {
+		t.Fatalf("GET the job = %+v, want done, %d of %d, with its result", j, rows, rows)
+	}
 	var list struct {
 		Jobs []struct{ ID, Status string } `json:"jobs"`
 	}

@@ -126,7 +126,9 @@ func TestImportExport(t *testing.T) {
 
 	// The CLI: import a file for a patient, then export the PDF.
 	file := filepath.Join(t.TempDir(), "more.csv")
-	os.WriteFile(file, []byte("Date,Time,Sys,Dia\n07/01/2026,08:00,121,79\n"), 0o600)
+	if err := os.WriteFile(file, []byte("Date,Time,Sys,Dia\n07/01/2026,08:00,121,79\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := bpt(t, "", "import", "--data", data, "--patient", "ivy@example.org", file); err == nil || !strings.Contains(out, "date_order") {
 		t.Fatalf("ambiguous dates without --date-order: %v %s", err, out)
 	}
