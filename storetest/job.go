@@ -67,6 +67,29 @@ func testJobs(t *testing.T, h *harness) {
 			t.Fatalf("finished job = %+v", done)
 		}
 	})
+	t.Run("Failed", func(t *testing.T) {
+		// A failed job, like a finished one, keeps its report and drops
+		// the chunks left: they hold sealed readings no call will write.
+		s := h.Open(t)
+		p := NewID()
+		j := newJob(p, 2)
+		must(t, "CreateJob", s.CreateJob(ctx(), j, [][]byte{randomBytes(t, 10), randomBytes(t, 10)}, nil))
+		j.Status, j.Version, j.Result = bptracker.JobFailed, 2, []byte(`{"imported":0}`)
+		must(t, "UpdateJob", s.UpdateJob(ctx(), j))
+		for n := range 2 {
+			if _, err := s.FindJobChunk(ctx(), p, j.ID, n); bptracker.ErrorCode(err) != bptracker.ENOTFOUND {
+				t.Fatalf("chunk %d of a failed job: %v, want not_found", n, err)
+			}
+		}
+		got, err := s.FindJob(ctx(), p, j.ID)
+		must(t, "FindJob", err)
+		if got.Status != bptracker.JobFailed || got.Version != 2 || !bytes.Equal(got.Result, j.Result) {
+			t.Fatalf("failed job = %+v", got)
+		}
+		stale := *got
+		stale.Status = bptracker.JobDone
+		wantCode(t, "UpdateJob of a failed job with its stored version", s.UpdateJob(ctx(), &stale), bptracker.ECONFLICT)
+	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		s := h.Open(t)
 		p, other := NewID(), NewID()
