@@ -211,6 +211,8 @@ export interface ImportJob {
   status: 'running' | 'done' | 'failed';
   total: number;
   done: number;
+  /** The import's report once the job has ended (not in lists of jobs). */
+  result?: ImportResult;
 }
 
 export interface ImportResult {

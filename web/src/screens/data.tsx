@@ -39,7 +39,12 @@ export default function Data({ pid }: { pid: string }) {
       const running = jobs.find((j) => j.status === 'running');
       if (!running || !live) return;
       const done = await drive(running);
-      if (live) setStatus(done.status === 'failed' ? stopped(done) : `An earlier import finished: ${done.done} readings written.`);
+      if (!live) return;
+      if (done.result) {
+        setResult({ ...done.result, job: done });
+        setImported(done.status === 'done');
+      }
+      setStatus(done.status === 'failed' ? stopped(done) : `An earlier import finished: ${done.done} readings written.`);
     }).catch(() => { /* the screen works without it */ });
     return () => { live = false; };
   }, [pid]);
