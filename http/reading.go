@@ -24,10 +24,7 @@ func timeParam(r *http.Request, name string, loc *time.Location) (*time.Time, er
 	if v == "" {
 		return nil, nil
 	}
-	if d, err := time.ParseInLocation("2006-01-02", v, loc); err == nil {
-		return &d, nil
-	}
-	t, err := service.ParseTime(name, v, loc)
+	t, err := service.ParseDayOrTime(name, v, loc)
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,12 @@ package service
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/bptracker/bptracker"
 )
 
 func TestBodyRoundTrip(t *testing.T) {
@@ -103,5 +106,27 @@ func TestLocation(t *testing.T) {
 		if Location(bad) != time.UTC {
 			t.Errorf("%q: got %v, want UTC", bad, Location(bad))
 		}
+	}
+}
+
+func TestParseDayOrTime(t *testing.T) {
+	paris := Location("Europe/Paris")
+	for _, tt := range []struct {
+		v    string
+		want time.Time
+	}{
+		{"2026-01-01", time.Date(2026, 1, 1, 0, 0, 0, 0, paris)},
+		{"2026-07-01", time.Date(2026, 7, 1, 0, 0, 0, 0, paris)},
+		{"2026-01-01T08:15:00Z", time.Date(2026, 1, 1, 8, 15, 0, 0, time.UTC)},
+	} {
+		got, err := ParseDayOrTime("from", tt.v, paris)
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("%s: got %v, %v; want %v", tt.v, got, err, tt.want)
+		}
+	}
+	_, err := ParseDayOrTime("from", "01/02/2026", paris)
+	var e *bptracker.Error
+	if !errors.As(err, &e) || e.Code != bptracker.EINVALID || e.Fields["from"] == "" {
+		t.Errorf("a date in another form: got %v, want invalid naming from", err)
 	}
 }

@@ -116,6 +116,15 @@ type ReadingInput struct {
 	Source             bptracker.Source   `json:"source"`
 }
 
+// ParseDayOrTime reads the bound of a range: a day (YYYY-MM-DD, from
+// midnight in loc) or a time as ParseTime reads it.
+func ParseDayOrTime(field, v string, loc *time.Location) (time.Time, error) {
+	if d, err := time.ParseInLocation("2006-01-02", v, loc); err == nil {
+		return d, nil
+	}
+	return ParseTime(field, v, loc)
+}
+
 // ParseTime reads an RFC 3339 time; a time with no offset is taken in loc
 // (the patient's zone). It answers a field error for "taken_at".
 func ParseTime(field, v string, loc *time.Location) (time.Time, error) {

@@ -174,19 +174,18 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer a.Close()
+	// Days start at midnight in the patient's time zone, as in the API.
 	var fromT, toT *time.Time
 	for _, p := range []struct {
-		v   string
-		dst **time.Time
-	}{{from, &fromT}, {to, &toT}} {
+		name, v string
+		dst     **time.Time
+	}{{"from", from, &fromT}, {"to", to, &toT}} {
 		if p.v == "" {
 			continue
 		}
-		t, err := time.Parse("2006-01-02", p.v)
+		t, err := service.ParseDayOrTime(p.name, p.v, service.Location(actor.User.TimeZone))
 		if err != nil {
-			if t, err = service.ParseTime("from/to", p.v, time.UTC); err != nil {
-				return describe(err)
-			}
+			return describe(err)
 		}
 		*p.dst = &t
 	}
