@@ -69,16 +69,41 @@ func (f *flags) duration(p *time.Duration, name string, def time.Duration, usage
 }
 
 func (f *flags) parse(args []string) error {
+	if err := f.parseOnce(args); err != nil {
+		return err
+	}
+	if f.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", f.Arg(0))}
+	}
+	return errors.Join(f.errs...)
+}
+
+// parseFile is parse for a command that takes one file besides its flags,
+// which may come before or after it. The file is "" when none is given.
+func (f *flags) parseFile(args []string) (string, error) {
+	file := ""
+	for {
+		if err := f.parseOnce(args); err != nil {
+			return "", err
+		}
+		if f.NArg() == 0 {
+			return file, errors.Join(f.errs...)
+		}
+		if file != "" {
+			return "", usageError{fmt.Sprintf("unexpected argument %q", f.Arg(0))}
+		}
+		file, args = f.Arg(0), f.Args()[1:]
+	}
+}
+
+func (f *flags) parseOnce(args []string) error {
 	if err := f.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return usageError{"help requested"}
 		}
 		return usageError{err.Error()}
 	}
-	if f.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", f.Arg(0))}
-	}
-	return errors.Join(f.errs...)
+	return nil
 }
 
 // storeConfig is how every command that touches the data finds it: the

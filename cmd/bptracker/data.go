@@ -51,8 +51,8 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	f.StringVar(&dateOrder, "date-order", "", "dmy or mdy, for dates like 03/04/2026")
 	f.StringVar(&tz, "tz", "", "IANA time zone of times without an offset (default: the patient's)")
 	f.StringVar(&format, "format", "", "csv, xlsx, ods, json or fhir (default: detect)")
-	file, rest := splitFile(args)
-	if err := f.parse(rest); err != nil {
+	file, err := f.parseFile(args)
+	if err != nil {
 		return err
 	}
 	if patient == "" || file == "" {
@@ -107,34 +107,6 @@ func progressBar(w io.Writer, what string, done, total int) {
 	if done >= total {
 		fmt.Fprintln(w)
 	}
-}
-
-// splitFile takes the one positional argument (the file) out of args, so
-// flags may come before or after it.
-func splitFile(args []string) (string, []string) {
-	var file string
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case !strings.HasPrefix(a, "-") && file == "" && (i == 0 || !needsValue(args[i-1])):
-			file = a
-		default:
-			rest = append(rest, a)
-		}
-	}
-	return file, rest
-}
-
-func needsValue(flag string) bool {
-	if strings.Contains(flag, "=") {
-		return false
-	}
-	switch strings.TrimLeft(flag, "-") {
-	case "dry-run", "valid-rows":
-		return false
-	}
-	return strings.HasPrefix(flag, "-")
 }
 
 func readLimited(path string, max int64) ([]byte, error) {
