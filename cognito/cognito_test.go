@@ -43,14 +43,6 @@ func (d *directory) userIDByEmail(_ context.Context, email string) (string, erro
 	return "", bptracker.Errorf(bptracker.ENOTFOUND, "no such account")
 }
 
-func newClient(endpoint string) *cip.Client {
-	return cip.NewFromConfig(emulators.AWS(), func(o *cip.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
-		// Throttling errors from the fake are answered at once, not retried.
-		o.Retryer = aws.NopRetryer{}
-	})
-}
-
 // code is the current TOTP code for secret.
 func code(tb testing.TB, secret string) string {
 	tb.Helper()
@@ -97,36 +89,11 @@ type localPool struct {
 func newLocalPool(t *testing.T) *localPool {
 	t.Helper()
 	p := emulators.StartCognitoLocal(t)
-	client := newClient(p.Endpoint)
-	ctx := context.Background()
-	// cognito-local answers NotAuthorized instead of MFA_SETUP when MFA is
-	// ON, so the pool makes MFA optional and the provider enrols TOTP
-	// with the access token (see docs/testing.md).
-	pool, err := client.CreateUserPool(ctx, &cip.CreateUserPoolInput{
-		PoolName:         aws.String("bptracker-test"),
-		MfaConfiguration: types.UserPoolMfaTypeOptional,
-		// Usernames are our user ids, not emails (cognito-local's default
-		// pool makes the email the username).
-		UsernameAttributes: []types.UsernameAttributeType{},
-	})
-	if err != nil {
-		t.Fatalf("CreateUserPool: %v", err)
-	}
-	app, err := client.CreateUserPoolClient(ctx, &cip.CreateUserPoolClientInput{
-		UserPoolId:        pool.UserPool.Id,
-		ClientName:        aws.String("bptracker"),
-		GenerateSecret:    true,
-		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowUserPasswordAuth, types.ExplicitAuthFlowsTypeAllowRefreshTokenAuth},
-	})
-	if err != nil {
-		t.Fatalf("CreateUserPoolClient: %v", err)
-	}
-	lp := &localPool{client: client, endpoint: p.Endpoint, poolID: *pool.UserPool.Id,
-		clientID: *app.UserPoolClient.ClientId, clientSecret: aws.ToString(app.UserPoolClient.ClientSecret)}
-	if lp.clientSecret == "" {
+	pool := emulators.NewCognitoPool(t, p)
+	if pool.ClientSecret == "" {
 		t.Fatalf("cognito-local created no client secret")
 	}
-	return lp
+	return &localPool{client: pool.Client, endpoint: p.Endpoint, poolID: pool.PoolID, clientID: pool.ClientID, clientSecret: pool.ClientSecret}
 }
 
 func (lp *localPool) provider(t *testing.T, dir *directory, mod func(*cognito.Config)) *cognito.Provider {

@@ -16,8 +16,8 @@ type CognitoPool struct {
 	Issuer                         string // the pool's token issuer
 }
 
-// CognitoClient returns an SDK client for the emulator at endpoint.
-func CognitoClient(endpoint string) *cip.Client {
+// cognitoClient returns an SDK client for the emulator at endpoint.
+func cognitoClient(endpoint string) *cip.Client {
 	return cip.NewFromConfig(AWS(), func(o *cip.Options) { o.BaseEndpoint = aws.String(endpoint) })
 }
 
@@ -28,7 +28,7 @@ func CognitoClient(endpoint string) *cip.Client {
 func NewCognitoPool(tb testing.TB, p *Process) *CognitoPool {
 	tb.Helper()
 	ctx := context.Background()
-	client := CognitoClient(p.Endpoint)
+	client := cognitoClient(p.Endpoint)
 	pool, err := client.CreateUserPool(ctx, &cip.CreateUserPoolInput{
 		PoolName:         aws.String("bptracker-test"),
 		MfaConfiguration: types.UserPoolMfaTypeOptional,
