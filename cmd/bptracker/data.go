@@ -175,7 +175,20 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if out == "" {
 		return write(stdout)
 	}
-	if err := writeFileAtomic(out, write); err != nil {
+	if fi, err := os.Stat(out); err == nil && !fi.Mode().IsRegular() {
+		// A device or a pipe (/dev/stdout, a named pipe) is written as is.
+		fh, err := os.OpenFile(out, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if err := write(fh); err != nil {
+			fh.Close()
+			return err
+		}
+		if err := fh.Close(); err != nil {
+			return err
+		}
+	} else if err := writeFileAtomic(out, write); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "wrote %s\n", out)

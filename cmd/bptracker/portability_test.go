@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bptracker/bptracker/exporter"
 )
 
 // post sends a raw body (an import file) and returns the response.
@@ -152,6 +154,11 @@ func TestImportExport(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(filepath.Dir(pdf)); len(left) != 1 {
 		t.Fatalf("after a failed export the directory holds %d files, want the one", len(left))
+	}
+	// A device is written as it is, not through a temporary file.
+	if out, err := bpt(t, "", "export", "--data", data, "--patient", "ivy@example.org", "--format", "csv", "--out", "/dev/stdout"); err != nil ||
+		!strings.Contains(out, strings.Join(exporter.Header, ",")) {
+		t.Fatalf("export to /dev/stdout: %v %s", err, out)
 	}
 }
 
