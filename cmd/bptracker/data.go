@@ -188,8 +188,14 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		if err := fh.Close(); err != nil {
 			return err
 		}
-	} else if err := writeFileAtomic(out, write); err != nil {
-		return err
+	} else {
+		// Through a symbolic link, the file it names is replaced, not the link.
+		if real, err := filepath.EvalSymlinks(out); err == nil {
+			out = real
+		}
+		if err := writeFileAtomic(out, write); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stderr, "wrote %s\n", out)
 	return nil

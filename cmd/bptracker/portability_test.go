@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/bptracker/bptracker/exporter"
@@ -155,10 +156,43 @@ func TestImportExport(t *testing.T) {
 	if left, _ := os.ReadDir(filepath.Dir(pdf)); len(left) != 1 {
 		t.Fatalf("after a failed export the directory holds %d files, want the one", len(left))
 	}
-	// A device is written as it is, not through a temporary file.
-	if out, err := bpt(t, "", "export", "--data", data, "--patient", "ivy@example.org", "--format", "csv", "--out", "/dev/stdout"); err != nil ||
-		!strings.Contains(out, strings.Join(exporter.Header, ",")) {
-		t.Fatalf("export to /dev/stdout: %v %s", err, out)
+	// A pipe (as /dev/stdout may be) is written as it is, not replaced by
+	// a file. A FIFO of the test's own stands in: a faulty binary must not
+	// be able to replace a device of the machine.
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0) // so the export's open does not wait
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if out, err := bpt(t, "", "export", "--data", data, "--patient", "ivy@example.org", "--format", "csv", "--out", fifo); err != nil {
+		t.Fatalf("export to a pipe: %v %s", err, out)
+	}
+	buf := make([]byte, 64<<10)
+	n, _ := rd.Read(buf)
+	if !strings.Contains(string(buf[:n]), strings.Join(exporter.Header, ",")) {
+		t.Fatalf("the pipe got %q, want the CSV", buf[:n])
+	}
+	// A symbolic link to a file: the file is replaced, the link stays.
+	target := filepath.Join(t.TempDir(), "target.csv")
+	link := filepath.Join(t.TempDir(), "link.csv")
+	if err := os.WriteFile(target, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := bpt(t, "", "export", "--data", data, "--patient", "ivy@example.org", "--format", "csv", "--out", link); err != nil {
+		t.Fatalf("export through a link: %v %s", err, out)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", fi, err)
+	}
+	if b, _ := os.ReadFile(target); !strings.Contains(string(b), strings.Join(exporter.Header, ",")) {
+		t.Fatalf("the link's target holds %q, want the CSV", b)
 	}
 }
 
