@@ -110,12 +110,10 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, a *service
 	}
 	res, err := s.svc.Import(r.Context(), a, patientID(r, a), data, service.ImportOptions{
 		DryRun: dry, ValidRows: valid, DateOrder: q.Get("date_order"), TimeZone: q.Get("tz"), Format: q.Get("format"), Async: true})
-	if code := bptracker.ErrorCode(err); code == bptracker.EINVALID && res != nil {
+	if err != nil && res != nil {
 		// Rows were rejected and nothing imported: the error comes with the
-		// report of the rejected rows. Any other error is writeError's.
-		var body errorBody
-		body.Error.Code, body.Error.Message, body.Error.Fields = code, bptracker.ErrorMessage(err), bptracker.ErrorFields(err)
-		return writeJSON(w, status[code], map[string]any{"error": body.Error, "result": res})
+		// report of the rejected rows.
+		return &withResult{err, res}
 	} else if err != nil {
 		return err
 	}

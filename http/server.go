@@ -269,7 +269,18 @@ type errorBody struct {
 		Message string            `json:"message"`
 		Fields  map[string]string `json:"fields,omitempty"`
 	} `json:"error"`
+	// Result is what a partly done request has to report beside its error
+	// (an import's rejected rows): see withResult.
+	Result any `json:"result,omitempty"`
 }
+
+// withResult is an error that answers with a result beside it.
+type withResult struct {
+	error
+	result any
+}
+
+func (e *withResult) Unwrap() error { return e.error }
 
 // writeError answers with the error's code and message; internal errors are
 // logged with the request id and shown only as "internal error".
@@ -284,6 +295,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var body errorBody
 	body.Error.Code, body.Error.Message, body.Error.Fields = code, bptracker.ErrorMessage(err), bptracker.ErrorFields(err)
+	if wr := (*withResult)(nil); errors.As(err, &wr) {
+		body.Result = wr.result
+	}
 	st := status[code]
 	if st == 0 {
 		st = http.StatusInternalServerError
