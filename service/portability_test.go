@@ -4,18 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/bptracker/bptracker"
-	"github.com/bptracker/bptracker/keyring"
 	"github.com/bptracker/bptracker/service"
 	"github.com/bptracker/bptracker/sqlite"
-	"github.com/tink-crypto/tink-go/v2/aead"
-	"github.com/tink-crypto/tink-go/v2/keyset"
 )
 
 // importPatient enrols a patient and returns the patient acting on their
@@ -113,26 +109,6 @@ func (r *raceStore) FindJobChunk(ctx context.Context, patientID, id string, n in
 		return f(n, b, err)
 	}
 	return b, err
-}
-
-// newServiceOn is newService over a wrapper of its database.
-func newServiceOn(t *testing.T, wrap func(*sqlite.DB) bptracker.Store) (*service.Service, *sqlite.DB, *clock) {
-	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	h, _ := keyset.NewHandle(aead.AES256GCMKeyTemplate())
-	kek, _ := aead.New(h)
-	keys, err := keyring.New(context.Background(), kek, db, time.Minute, clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := service.DefaultConfig()
-	cfg.Now = clk.Now
-	return service.New(wrap(db), keys, nil, cfg), db, clk
 }
 
 // TestContinueImportRace: the background runner and the web app continue

@@ -34,11 +34,22 @@ func (c *clock) Add(d time.Duration) {
 
 func newService(t *testing.T) (*service.Service, *sqlite.DB, *clock) {
 	t.Helper()
-	return newServiceWith(t, nil)
+	return buildService(t, nil, nil)
 }
 
 // newServiceWith is newService with the configuration changed by set.
 func newServiceWith(t *testing.T, set func(*service.Config)) (*service.Service, *sqlite.DB, *clock) {
+	t.Helper()
+	return buildService(t, nil, set)
+}
+
+// newServiceOn is newService over a wrapper of its database.
+func newServiceOn(t *testing.T, wrap func(*sqlite.DB) bptracker.Store) (*service.Service, *sqlite.DB, *clock) {
+	t.Helper()
+	return buildService(t, wrap, nil)
+}
+
+func buildService(t *testing.T, wrap func(*sqlite.DB) bptracker.Store, set func(*service.Config)) (*service.Service, *sqlite.DB, *clock) {
 	t.Helper()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
@@ -57,7 +68,11 @@ func newServiceWith(t *testing.T, set func(*service.Config)) (*service.Service, 
 	if set != nil {
 		set(&cfg)
 	}
-	return service.New(db, keys, nil, cfg), db, clk
+	var store bptracker.Store = db
+	if wrap != nil {
+		store = wrap(db)
+	}
+	return service.New(store, keys, nil, cfg), db, clk
 }
 
 const pw = "correct horse battery staple"
